@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AspireSse.EventService.Ticking;
+
+/// <summary>The <c>Ticks</c> configuration section.</summary>
+public sealed class TickerOptions
+{
+    public const string SectionName = "Ticks";
+
+    /// <summary>Time between ticks. Tests lower it to hit faults mid-stream.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00",
+        ErrorMessage = "Ticks:Interval must be between 1 ms and 1 hour.")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How many ticks the Redis Stream keeps (approximately: trimming uses <c>MAXLEN ~</c>, which is
+    /// far cheaper than exact trimming). Clients can resume from anywhere inside this window.
+    /// </summary>
+    [Range(10, 100_000_000, ErrorMessage = "Ticks:HistoryLength must be between 10 and 100000000.")]
+    public int HistoryLength { get; set; } = 10_000;
+}

@@ -1,0 +1,25 @@
+using StackExchange.Redis;
+
+namespace AspireSse.ServiceDefaults.Ticks;
+
+/// <summary>
+/// Where ticks live in Redis. Both services must agree on these, so they are defined once.
+/// </summary>
+/// <remarks>
+/// The braces form a Redis Cluster hash tag: all keys land in one slot, which the publish script
+/// needs because it touches several of them atomically.
+/// </remarks>
+public static class TickRedisKeys
+{
+    /// <summary>The last published sequence number (a plain integer string).</summary>
+    public static readonly RedisKey Counter = "{aspiresse:ticks}:counter";
+
+    /// <summary>Capped history of published ticks; entry id <c>&lt;sequence&gt;-0</c>, field <c>tick</c> holds the JSON.</summary>
+    public static readonly RedisKey Stream = "{aspiresse:ticks}:stream";
+
+    /// <summary>The stream field that carries a tick's JSON.</summary>
+    public const string StreamField = "tick";
+
+    /// <summary>Pub/sub channel every tick is published on.</summary>
+    public static readonly RedisChannel Channel = RedisChannel.Literal("aspiresse:ticks");
+}

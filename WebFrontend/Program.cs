@@ -1,0 +1,12 @@
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddTickRelay();
+
+var app = builder.Build();
+
+app.UseTickPage();
+app.MapTickStream();
+app.MapDefaultEndpoints();
+
+app.Run();

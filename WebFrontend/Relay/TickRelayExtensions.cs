@@ -1,0 +1,28 @@
+using AspireSse.WebFrontend.Relay;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class TickRelayExtensions
+{
+    /// <summary>The relay: Redis subscription, broadcaster, heartbeats and readiness.</summary>
+    public static IHostApplicationBuilder AddTickRelay(this IHostApplicationBuilder builder)
+    {
+        builder.AddRedisConnection("redis");
+
+        builder.Services.AddOptions<TickStreamOptions>()
+            .BindConfiguration(TickStreamOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(_ =>
+            ReplicaIdentity.FromEnvironment(builder.Configuration["OTEL_RESOURCE_ATTRIBUTES"]));
+        builder.Services.AddSingleton<TickBroadcaster>();
+        builder.Services.AddSingleton<RelayStatus>();
+        builder.Services.AddHostedService<TickSubscriber>();
+        builder.Services.AddHostedService<HeartbeatWorker>();
+
+        builder.Services.AddHealthChecks().AddCheck<RelayHealthCheck>("relay", tags: ["ready"]);
+        return builder;
+    }
+}
