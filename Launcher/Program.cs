@@ -1,0 +1,3 @@
+using AspireSse.Launcher;
+
+return await LauncherCommand.RunAsync(args);

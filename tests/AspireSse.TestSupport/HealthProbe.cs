@@ -1,0 +1,22 @@
+using AspireSse.Launcher.Topology;
+
+namespace AspireSse.TestSupport;
+
+public static class HealthProbe
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
+
+    /// <summary>The status code of the service's <c>/health</c>, or 0 when it does not answer.</summary>
+    public static async Task<int> StatusAsync(ServiceProcess service)
+    {
+        try
+        {
+            using var response = await Http.GetAsync(new Uri(service.Url, "/health"));
+            return (int)response.StatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using AspireSse.Launcher.Topology;
+using StackExchange.Redis;
+
+namespace AspireSse.TestSupport;
+
+/// <summary>
+/// A private redis-server plus whichever service processes a test starts on it — real processes,
+/// run exactly as the launcher runs them. Dispose stops all of them.
+/// </summary>
+public sealed class ServiceHarness : IAsyncDisposable
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly List<ServiceProcess> _services = [];
+    private ConnectionMultiplexer? _redisClient;
+
+    private ServiceHarness(RedisServer redis) => Redis = redis;
+
+    public RedisServer Redis { get; }
+
+    public IReadOnlyList<ServiceProcess> Services => _services;
+
+    public static async Task<ServiceHarness> StartAsync(bool redisPersistence = true, CancellationToken cancellationToken = default)
+    {
+        var redis = RedisServer.Create(Discard, redisPersistence);
+        var harness = new ServiceHarness(redis);
+        try
+        {
+            redis.Start();
+            await redis.WaitReadyAsync(StartTimeout, cancellationToken);
+            return harness;
+        }
+        catch
+        {
+            await harness.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts an EventService and waits until it reports healthy (it has published).</summary>
+    public Task<ServiceProcess> StartEventServiceAsync(IReadOnlyDictionary<string, string?>? settings = null,
+        string name = "eventservice", CancellationToken cancellationToken = default) =>
+        StartAsync(SseTopology.CreateEventService(Redis, name, settings ?? new Dictionary<string, string?>(), Discard), cancellationToken);
+
+    /// <summary>Starts a WebFrontend and waits until it reports healthy (it is subscribed).</summary>
+    public Task<ServiceProcess> StartWebFrontendAsync(IReadOnlyDictionary<string, string?>? settings = null,
+        string name = "webfrontend-1", CancellationToken cancellationToken = default) =>
+        StartAsync(SseTopology.CreateWebFrontend(Redis, name, settings ?? new Dictionary<string, string?>(), Discard), cancellationToken);
+
+    /// <summary>A service process that is created but not started, for tests about start-up itself.</summary>
+    public ServiceProcess CreateEventService(IReadOnlyDictionary<string, string?> settings)
+    {
+        var service = SseTopology.CreateEventService(Redis, "eventservice", settings, Discard);
+        _services.Add(service);
+        return service;
+    }
+
+    /// <summary>A test's own Redis client, for looking at what the services wrote.</summary>
+    public async Task<IConnectionMultiplexer> ConnectRedisAsync()
+    {
+        if (_redisClient is null)
+        {
+            var options = ConfigurationOptions.Parse(Redis.ConnectionString);
+            options.AbortOnConnectFail = false;
+            _redisClient = await ConnectionMultiplexer.ConnectAsync(options);
+        }
+
+        return _redisClient;
+    }
+
+    private async Task<ServiceProcess> StartAsync(ServiceProcess service, CancellationToken cancellationToken)
+    {
+        _services.Add(service);
+        service.Start();
+        await service.WaitHealthyAsync(StartTimeout, cancellationToken);
+        return service;
+    }
+
+    private static void Discard(string resource, string line)
+    {
+        // Each process keeps its recent output (ManagedProcess.RecentOutput) for failure messages.
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_redisClient is not null)
+        {
+            await _redisClient.DisposeAsync();
+        }
+
+        await Task.WhenAll(_services.Select(s => s.DisposeAsync().AsTask()));
+        await Redis.DisposeAsync();
+    }
+}
