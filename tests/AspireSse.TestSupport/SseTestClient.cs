@@ -28,7 +28,7 @@ public sealed class SseTestClient : IAsyncDisposable
         response.EnsureSuccessStatusCode();
         client.Response = response;
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        client._reader = Task.Run(() => client.ReadAsync(stream));
+        client._reader = Task.Run(() => client.ReadAsync(stream), CancellationToken.None);
         return client;
     }
 

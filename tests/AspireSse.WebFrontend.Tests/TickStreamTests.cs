@@ -1,0 +1,167 @@
+using System.Net;
+using AspireSse.Launcher.Topology;
+using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.TestSupport;
+
+namespace AspireSse.WebFrontend.Tests;
+
+/// <summary>The real WebFrontend process, fed by the real EventService through a real redis-server.</summary>
+public sealed class TickStreamTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    private static readonly HttpClient Http = new() { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task SeveralClientsGetTheSameConsecutiveTicks()
+    {
+        await using var harness = await StartSystemAsync();
+        var frontend = harness.Services[^1];
+
+        var clients = new List<SseTestClient>();
+        try
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                clients.Add(await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation));
+            }
+
+            var hellos = new List<long>();
+            foreach (var client in clients)
+            {
+                var seen = await client.WaitUntilAsync(e => e.Count > 0, Timeout, Cancellation);
+                hellos.Add(seen[0].Json.GetProperty("sequence").GetInt64());
+            }
+
+            // Every client was connected by the time of the latest hello: from there on they must all
+            // have seen exactly the same ticks.
+            var common = Enumerable.Range(1, 5).Select(i => hellos.Max() + i).ToList();
+            foreach (var client in clients)
+            {
+                var ticks = await client.WaitUntilAsync(e => e.Any(t => t.Type == "tick" && t.Sequence >= common[^1]), Timeout, Cancellation);
+                var sequences = ticks.Where(t => t.Type == "tick").Select(t => t.Sequence).ToList();
+                AssertConsecutive(sequences);
+                Assert.Subset(sequences.ToHashSet(), common.ToHashSet());
+            }
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task HelloArrivesBeforeAnyTick()
+    {
+        await using var harness = await StartSystemAsync();
+        var frontend = harness.Services[^1];
+        await using var client = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation);
+
+        var events = await client.WaitForTicksAsync(3, Timeout, Cancellation);
+
+        var hello = events[0];
+        Assert.Equal("hello", hello.Type);
+        Assert.Equal("webfrontend-under-test", hello.Replica);
+        var firstTick = events.First(e => e.Type == "tick");
+        Assert.Equal(hello.Json.GetProperty("sequence").GetInt64() + 1, firstTick.Sequence);
+        Assert.Equal("webfrontend-under-test", firstTick.Replica);
+    }
+
+    [Fact]
+    public async Task HeartbeatArrivesAndCarriesNoId()
+    {
+        // A slow ticker, so the stream is quiet apart from heartbeats.
+        await using var harness = await StartSystemAsync(tickInterval: "00:00:05", heartbeat: "00:00:00.300");
+        var frontend = harness.Services[^1];
+        await using var client = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation);
+
+        var events = await client.WaitUntilAsync(e => e.Count(x => x.Type == "heartbeat") >= 2, Timeout, Cancellation);
+
+        Assert.All(events.Where(e => e.Type == "heartbeat"), e =>
+        {
+            Assert.Null(e.Id);
+            Assert.Equal("webfrontend-under-test", e.Replica);
+        });
+    }
+
+    [Fact]
+    public async Task StreamIsUnbufferedAndNeverCompressed()
+    {
+        await using var harness = await StartSystemAsync();
+        var frontend = harness.Services[^1];
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(frontend.Url, "/events"));
+        request.Headers.AcceptEncoding.ParseAdd("gzip, br, deflate");
+
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancellation);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain(response.Content.Headers.ContentEncoding, e => e is "gzip" or "br" or "deflate");
+        Assert.Equal(["no"], response.Headers.GetValues("X-Accel-Buffering"));
+    }
+
+    [Fact]
+    public async Task MalformedMessageOnTheChannelIsLoggedAndSkipped()
+    {
+        await using var harness = await StartSystemAsync();
+        var frontend = harness.Services[^1];
+        await using var client = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation);
+        await client.WaitForTicksAsync(1, Timeout, Cancellation);
+
+        var redis = await harness.ConnectRedisAsync();
+        await redis.GetSubscriber().PublishAsync(TickRedisKeys.Channel, "this is not a tick");
+        var before = client.Ticks.Count;
+
+        var events = await client.WaitForTicksAsync(before + 3, Timeout, Cancellation);
+        AssertConsecutive([.. events.Where(e => e.Type == "tick").Select(e => e.Sequence)]);
+        Assert.True(frontend.IsRunning);
+        await Eventually.WaitAsync(() => Task.FromResult(frontend.RecentOutput), o => o.Contains("this is not a tick", StringComparison.Ordinal),
+            Timeout, "the frontend to log the malformed message", Cancellation);
+    }
+
+    [Fact]
+    public async Task PageIsServedAndNeedsNothingFromTheInternet()
+    {
+        await using var harness = await StartSystemAsync();
+        var frontend = harness.Services[^1];
+
+        var html = await Http.GetStringAsync(new Uri(frontend.Url, "/"), Cancellation);
+        Assert.Contains("<script src=\"app.js\"></script>", html, StringComparison.Ordinal);
+
+        foreach (var asset in new[] { "/", "/app.js", "/app.css" })
+        {
+            var text = await Http.GetStringAsync(new Uri(frontend.Url, asset), Cancellation);
+            Assert.DoesNotContain("https://", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("http://", text, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("new EventSource(", await Http.GetStringAsync(new Uri(frontend.Url, "/app.js"), Cancellation), StringComparison.Ordinal);
+    }
+
+    private static async Task<ServiceHarness> StartSystemAsync(string tickInterval = "00:00:00.100", string heartbeat = "00:00:15")
+    {
+        var harness = await ServiceHarness.StartAsync(cancellationToken: Cancellation);
+        try
+        {
+            await harness.StartEventServiceAsync(new Dictionary<string, string?> { ["Ticks__Interval"] = tickInterval },
+                cancellationToken: Cancellation);
+            await harness.StartWebFrontendAsync(new Dictionary<string, string?>
+            {
+                ["TickStream__HeartbeatInterval"] = heartbeat,
+                ["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=webfrontend-under-test",
+            }, cancellationToken: Cancellation);
+            return harness;
+        }
+        catch
+        {
+            await harness.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static void AssertConsecutive(IReadOnlyList<long> sequences) => Assert.Null(TickSequence.FirstBreak(sequences));
+}
