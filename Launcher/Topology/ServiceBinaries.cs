@@ -11,6 +11,9 @@ public static class ServiceBinaries
 
     public static string WebFrontend => PathOf("WebFrontend", "AspireSse.WebFrontend");
 
+    /// <summary>The launcher's own entry assembly, for running it as a separate process.</summary>
+    public static string Launcher => PathOf("Launcher", "AspireSse.Launcher");
+
     public static string EventServiceProject => Path.Combine(RepositoryRoot, "EventService");
 
     public static string WebFrontendProject => Path.Combine(RepositoryRoot, "WebFrontend");

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace AspireSse.Launcher.Topology;
 
-internal static partial class PosixSignals
+public static partial class PosixSignals
 {
     public const int SigKill = 9;
     public const int SigTerm = 15;
