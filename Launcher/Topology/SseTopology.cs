@@ -105,6 +105,13 @@ public sealed class SseTopology : IAsyncDisposable
             ["ConnectionStrings__redis"] = redis.ConnectionString,
             ["OTEL_SERVICE_NAME"] = serviceName,
             ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={name}",
+            ["OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY"] = "in_memory",
+            // Aspire's Development defaults: export every second so the dashboard keeps up.
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "1000",
+            ["OTEL_BLRP_SCHEDULE_DELAY"] = "1000",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
+            ["OTEL_TRACES_SAMPLER"] = "always_on",
+            ["LOGGING__CONSOLE__FORMATTERNAME"] = "simple",
         };
 
         // Telemetry goes wherever the user points it (an Aspire dashboard, a collector); nowhere otherwise.

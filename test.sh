@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test project, then prints one line: N passed, N failed, N skipped.
+#   ./test.sh
+set -uo pipefail
+cd "$(dirname "$0")"
+. scripts/prerequisites.sh
+
+require_dotnet
+ensure_debian_packages redis-server:redis-server
+
+passed=0 failed=0 skipped=0
+results="$PWD/TestResults"
+rm -rf "$results"
+
+summary() {
+  echo "$passed passed, $failed failed, $skipped skipped"
+}
+
+echo "building…"
+if ! dotnet build AspireSse.Local.slnf -c Release -nologo -clp:ErrorsOnly -v quiet; then
+  echo "error: the build failed"
+  failed=1
+  summary
+  exit 1
+fi
+
+# Adds one project's counts from its TRX file to the totals.
+count_results() {
+  local trx=$1 name=$2 counters total p f
+  counters=$(grep -o '<Counters [^>]*>' "$trx" 2>/dev/null | head -1)
+  if [ -z "$counters" ]; then
+    echo "error: $name produced no results (the test host crashed or hung)"
+    failed=$((failed + 1))
+    return
+  fi
+  total=$(sed -E 's/.* total="([0-9]+)".*/\1/' <<<"$counters")
+  p=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
+  f=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
+  passed=$((passed + p))
+  failed=$((failed + f))
+  skipped=$((skipped + total - p - f))
+}
+
+# Every test project in the local solution filter, one after another: they start real processes,
+# and two cores are better spent on one project at a time.
+for project in $(grep -o '"tests[^"]*Tests\.csproj"' AspireSse.Local.slnf | tr -d '"' | sed 's|\\\\|/|g'); do
+  name=$(basename "$project" .csproj)
+  echo
+  echo "== $name"
+  dotnet test "$project" -c Release --no-build -nologo \
+    --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" \
+    --results-directory "$results" --blame-hang-timeout 10m
+  count_results "$results/$name.trx" "$name"
+done
+
+# The Aspire tests need the Aspire packages (nuget.org) and a container runtime for Redis.
+aspire_tests=tests/AspireSse.AppHost.Tests
+aspire_count=$(cat "$aspire_tests"/*.cs | grep -cE '^\s*\[(Fact|Theory)')
+echo
+echo "== AspireSse.AppHost.Tests"
+if ! dotnet restore "$aspire_tests" -nologo -v quiet >/dev/null 2>&1; then
+  echo "skipped: $aspire_count Aspire test(s) in $aspire_tests: the Aspire 13 packages (Aspire.Hosting.Testing, Aspire.AppHost.Sdk) do not restore from this machine's NuGet source"
+  skipped=$((skipped + aspire_count))
+elif ! { docker info >/dev/null 2>&1 || podman info >/dev/null 2>&1; }; then
+  echo "skipped: $aspire_count Aspire test(s) in $aspire_tests: no container runtime (Docker or Podman) is running for the Redis container"
+  skipped=$((skipped + aspire_count))
+else
+  dotnet test "$aspire_tests" -c Release -nologo \
+    --logger "console;verbosity=normal" --logger "trx;LogFileName=AspireSse.AppHost.Tests.trx" \
+    --results-directory "$results" --blame-hang-timeout 10m
+  count_results "$results/AspireSse.AppHost.Tests.trx" AspireSse.AppHost.Tests
+fi
+
+echo
+summary
+[ "$failed" -eq 0 ]
