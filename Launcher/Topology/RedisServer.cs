@@ -11,13 +11,20 @@ namespace AspireSse.Launcher.Topology;
 public sealed class RedisServer : ManagedProcess
 {
     private RedisServer(string executable, int port, string password, string dataDirectory, bool persistence, OutputSink output)
-        : base("redis", executable, Arguments(port, password, dataDirectory, persistence),
+        // In its own session, so the terminal's Ctrl+C reaches the services and the launcher but not
+        // Redis: the launcher stops Redis last, after the services have let go of it.
+        : base("redis", File.Exists(SetSid) ? SetSid : executable,
+            File.Exists(SetSid)
+                ? [executable, .. Arguments(port, password, dataDirectory, persistence)]
+                : Arguments(port, password, dataDirectory, persistence),
             new Dictionary<string, string?>(), output)
     {
         Port = port;
         Password = password;
         DataDirectory = dataDirectory;
     }
+
+    private const string SetSid = "/usr/bin/setsid";
 
     public int Port { get; }
 
