@@ -16,6 +16,8 @@ public static class TickerExtensions
         builder.Services.AddOptions<TickerOptions>()
             .BindConfiguration(TickerOptions.SectionName)
             .ValidateDataAnnotations()
+            .Validate(o => o.LeaseTime > o.Interval * 2,
+                "Ticks:LeaseTime must be more than twice Ticks:Interval, or the lease would lapse between ticks.")
             .ValidateOnStart();
 
         builder.Services.AddSingleton(TimeProvider.System);

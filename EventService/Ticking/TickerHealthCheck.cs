@@ -3,7 +3,10 @@ using Microsoft.Extensions.Options;
 
 namespace AspireSse.EventService.Ticking;
 
-/// <summary>Ready while ticks are actually reaching Redis, not merely while the process is up.</summary>
+/// <summary>
+/// The leader is ready while ticks actually reach Redis; a standby is ready while it can see the
+/// lease (so it could take over). Not merely "the process is up".
+/// </summary>
 public sealed class TickerHealthCheck(TickerStatus status, IOptions<TickerOptions> options, TimeProvider time) : IHealthCheck
 {
     // A few missed intervals are a blip (one slow Redis call); more means publishing has stopped.
@@ -12,20 +15,28 @@ public sealed class TickerHealthCheck(TickerStatus status, IOptions<TickerOption
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var now = time.GetUtcNow();
+        if (status.LastLeaseCheckAt is not { } leaseCheck || now - leaseCheck > Max(options.Value.LeaseTime, MinimumGrace))
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("Cannot reach Redis to check the single-writer lease."));
+        }
+
+        if (!status.IsLeader)
+        {
+            return Task.FromResult(HealthCheckResult.Healthy("Standby: another instance holds the lease and ticks."));
+        }
+
         if (status.LastPublishedAt is not { } last)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy("No tick has been published yet."));
+            return Task.FromResult(HealthCheckResult.Unhealthy("Leader, but no tick has been published yet."));
         }
 
-        var grace = options.Value.Interval * MissedIntervalsTolerated;
-        if (grace < MinimumGrace)
-        {
-            grace = MinimumGrace;
-        }
-
-        var age = time.GetUtcNow() - last;
+        var grace = Max(options.Value.Interval * MissedIntervalsTolerated, MinimumGrace);
+        var age = now - last;
         return Task.FromResult(age <= grace
-            ? HealthCheckResult.Healthy($"Published tick {status.LastSequence} {age.TotalMilliseconds:F0} ms ago.")
-            : HealthCheckResult.Unhealthy($"Last tick ({status.LastSequence}) was published {age.TotalSeconds:F1} s ago."));
+            ? HealthCheckResult.Healthy($"Leader: published tick {status.LastSequence} {age.TotalMilliseconds:F0} ms ago.")
+            : HealthCheckResult.Unhealthy($"Leader, but the last tick ({status.LastSequence}) was published {age.TotalSeconds:F1} s ago."));
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

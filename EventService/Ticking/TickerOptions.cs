@@ -18,4 +18,13 @@ public sealed class TickerOptions
     /// </summary>
     [Range(10, 100_000_000, ErrorMessage = "Ticks:HistoryLength must be between 10 and 100000000.")]
     public int HistoryLength { get; set; } = 10_000;
+
+    /// <summary>
+    /// How long the single-writer lease lasts without renewal. Any number of EventService replicas
+    /// may run; one holds the lease and ticks, the others stand by. When the holder dies, a standby
+    /// takes over once the lease expires, so this bounds the pause in ticking.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:10:00",
+        ErrorMessage = "Ticks:LeaseTime must be between 200 ms and 10 minutes.")]
+    public TimeSpan LeaseTime { get; set; } = TimeSpan.FromSeconds(5);
 }

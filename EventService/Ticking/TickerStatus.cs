@@ -5,21 +5,35 @@ public sealed class TickerStatus(TimeProvider time)
 {
     private long _lastSequence;
     private long _lastPublishedTicks;
+    private long _lastLeaseCheckTicks;
+    private volatile bool _isLeader;
 
     public long LastSequence => Volatile.Read(ref _lastSequence);
 
-    public DateTimeOffset? LastPublishedAt
-    {
-        get
-        {
-            var ticks = Volatile.Read(ref _lastPublishedTicks);
-            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
-        }
-    }
+    public bool IsLeader => _isLeader;
+
+    public DateTimeOffset? LastPublishedAt => FromTicks(Volatile.Read(ref _lastPublishedTicks));
+
+    /// <summary>When this instance last learned from Redis whether it holds the lease.</summary>
+    public DateTimeOffset? LastLeaseCheckAt => FromTicks(Volatile.Read(ref _lastLeaseCheckTicks));
 
     public void Published(long sequence)
     {
         Volatile.Write(ref _lastSequence, sequence);
         Volatile.Write(ref _lastPublishedTicks, time.GetUtcNow().UtcTicks);
     }
+
+    public void LeaseChecked(bool isLeader)
+    {
+        if (isLeader && !_isLeader)
+        {
+            // A fresh leader has not published yet; give it the same grace as a fresh start.
+            Volatile.Write(ref _lastPublishedTicks, 0);
+        }
+
+        _isLeader = isLeader;
+        Volatile.Write(ref _lastLeaseCheckTicks, time.GetUtcNow().UtcTicks);
+    }
+
+    private static DateTimeOffset? FromTicks(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
 }

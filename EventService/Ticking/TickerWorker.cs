@@ -5,7 +5,10 @@ using Microsoft.Extensions.Options;
 
 namespace AspireSse.EventService.Ticking;
 
-/// <summary>Publishes one tick every <see cref="TickerOptions.Interval"/>.</summary>
+/// <summary>
+/// Publishes one tick every <see cref="TickerOptions.Interval"/> while this instance holds the
+/// single-writer lease; otherwise stands by, ready to take over.
+/// </summary>
 public sealed partial class TickerWorker(
     TickPublisher publisher,
     TickerStatus status,
@@ -14,61 +17,162 @@ public sealed partial class TickerWorker(
     ILogger<TickerWorker> logger) : BackgroundService
 {
     private static readonly string ChannelName = TickRedisKeys.Channel.ToString();
+    private volatile bool _isLeader;
+    private volatile bool _mustResync = true;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(KeepLeaseAsync(stoppingToken), TickAsync(stoppingToken));
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (_isLeader)
+        {
+            try
+            {
+                // Hand over at once instead of making a standby wait out the lease.
+                await publisher.ReleaseLeaseAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+                LogReleased();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogReleaseFailed(ex);
+            }
+        }
+    }
+
+    private async Task KeepLeaseAsync(CancellationToken stoppingToken)
+    {
+        var lease = options.Value.LeaseTime;
+        // Renewing five times per lease leaves room for a slow call or two before it lapses.
+        using var timer = new PeriodicTimer(lease / 5, time);
+        do
+        {
+            try
+            {
+                var (isLeader, justAcquired) = await publisher.AcquireOrRenewLeaseAsync(lease);
+                if (justAcquired)
+                {
+                    _mustResync = true;
+                    LogAcquired(publisher.Token);
+                }
+                else if (_isLeader && !isLeader)
+                {
+                    LogLost();
+                }
+
+                _isLeader = isLeader;
+                status.LeaseChecked(isLeader);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // Without Redis nobody can tick; the fencing in the publish script keeps us safe anyway.
+                _isLeader = false;
+                LogLeaseCheckFailed(ex);
+            }
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private async Task TickAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        long? last = null;
+        TickPosition? position = null;
 
         // PeriodicTimer does not queue up missed periods: after an outage the ticker resumes at its
         // normal pace instead of firing a catch-up burst.
         using var timer = new PeriodicTimer(settings.Interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await WaitAsync(timer, stoppingToken))
         {
+            if (!_isLeader)
+            {
+                continue;
+            }
+
             try
             {
-                // Read where the counter stands before the first tick and after every surprise, so a
-                // restarted service continues the count instead of starting over.
-                last ??= await publisher.ReadCounterAsync();
-                var sequence = last.Value + 1;
+                // Read where the numbering stands on taking the lease and after every surprise, so a
+                // restarted or newly promoted instance continues the count instead of starting over.
+                if (_mustResync || position is null)
+                {
+                    _mustResync = false;
+                    position = await publisher.EnsureEpochAsync();
+                    LogPosition(position.Value.Epoch, position.Value.Counter);
+                }
 
+                var sequence = position.Value.Counter + 1;
                 using var activity = SseTelemetry.ActivitySource.StartActivity($"{ChannelName} publish", ActivityKind.Producer);
                 activity?.SetTag("messaging.system", "redis");
                 activity?.SetTag("messaging.operation.type", "send");
                 activity?.SetTag("messaging.destination.name", ChannelName);
                 activity?.SetTag("aspiresse.tick.sequence", sequence);
 
-                var tick = new Tick(sequence, time.GetUtcNow(), activity?.Id, activity?.TraceStateString);
-                var result = await publisher.PublishAsync(tick, settings.HistoryLength);
-                if (result.Published)
+                var tick = new Tick(position.Value.Epoch, sequence, time.GetUtcNow(), activity?.Id, activity?.TraceStateString);
+                switch (await publisher.PublishAsync(tick, settings.HistoryLength, settings.LeaseTime))
                 {
-                    last = sequence;
-                    status.Published(sequence);
-                    LogPublished(sequence, result.Receivers);
-                }
-                else
-                {
-                    activity?.SetStatus(ActivityStatusCode.Error, "counter moved");
-                    LogCounterMoved(sequence, result.Counter);
-                    last = result.Counter;
+                    case PublishOutcome.Published:
+                        position = position.Value with { Counter = sequence };
+                        status.Published(sequence);
+                        LogPublished(sequence);
+                        break;
+                    case PublishOutcome.NotLeader:
+                        activity?.SetStatus(ActivityStatusCode.Error, "not the leader");
+                        _isLeader = false;
+                        LogLost();
+                        break;
+                    default:
+                        activity?.SetStatus(ActivityStatusCode.Error, "counter moved");
+                        LogCounterMoved(sequence);
+                        position = null;
+                        break;
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 // Redis being away is an expected state for a relay: log it, forget what we thought the
                 // counter was (it may have moved while we could not see it) and try at the next period.
-                LogPublishFailed(ex, last + 1);
-                last = null;
+                LogPublishFailed(ex, position?.Counter + 1);
+                position = null;
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Published tick {Sequence} to {Receivers} subscriber(s)")]
-    private partial void LogPublished(long sequence, long receivers);
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Published tick {Sequence}")]
+    private partial void LogPublished(long sequence);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Took the single-writer lease as {Token}: this instance ticks now")]
+    private partial void LogAcquired(string token);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the single-writer lease: another instance ticks now; standing by")]
+    private partial void LogLost();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Released the single-writer lease")]
+    private partial void LogReleased();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release the single-writer lease; a standby takes over when it expires")]
+    private partial void LogReleaseFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checking the single-writer lease failed; retrying")]
+    private partial void LogLeaseCheckFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Numbering stands at epoch {Epoch}, tick {Counter}")]
+    private partial void LogPosition(string epoch, long counter);
 
     [LoggerMessage(Level = LogLevel.Warning,
-        Message = "Did not publish tick {Sequence}: the counter in Redis is {Counter}. Continuing from there.")]
-    private partial void LogCounterMoved(long sequence, long counter);
+        Message = "Did not publish tick {Sequence}: the counter or epoch in Redis moved. Re-reading it.")]
+    private partial void LogCounterMoved(long sequence);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing tick {Sequence} failed; retrying at the next interval")]
     private partial void LogPublishFailed(Exception exception, long? sequence);

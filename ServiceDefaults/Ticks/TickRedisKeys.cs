@@ -11,7 +11,13 @@ namespace AspireSse.ServiceDefaults.Ticks;
 /// </remarks>
 public static class TickRedisKeys
 {
-    /// <summary>The last published sequence number (a plain integer string).</summary>
+    /// <summary>The current epoch (see <see cref="Tick.Epoch"/>); missing means the numbering must start again.</summary>
+    public static readonly RedisKey Epoch = "{aspiresse:ticks}:epoch";
+
+    /// <summary>The single-writer lease: holds the token of the EventService instance allowed to publish.</summary>
+    public static readonly RedisKey Leader = "{aspiresse:ticks}:leader";
+
+    /// <summary>The last published sequence number of the current epoch (a plain integer string).</summary>
     public static readonly RedisKey Counter = "{aspiresse:ticks}:counter";
 
     /// <summary>Capped history of published ticks; entry id <c>&lt;sequence&gt;-0</c>, field <c>tick</c> holds the JSON.</summary>

@@ -21,6 +21,11 @@ public sealed class RelayHealthCheck(RelayStatus status, IConnectionMultiplexer 
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (broadcaster.IsDraining)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("Shutting down: clients are being handed to other replicas."));
+        }
+
         if (!status.Subscribed)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy("Not subscribed to the tick channel yet."));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using AspireSse.ServiceDefaults.Ticks;
@@ -9,6 +10,10 @@ namespace AspireSse.WebFrontend.Relay;
 /// Fans each tick out to every connected client of this process. Each tick is serialized once
 /// here, not once per client, and handed to every client's queue without waiting on any of them.
 /// </summary>
+/// <remarks>
+/// Ticks must arrive in order (the <see cref="TickSubscriber"/> guarantees it); anything at or
+/// below the last relayed sequence is dropped as a duplicate.
+/// </remarks>
 public sealed partial class TickBroadcaster(
     ReplicaIdentity replica,
     IOptions<TickStreamOptions> options,
@@ -17,16 +22,42 @@ public sealed partial class TickBroadcaster(
     public const string HelloEvent = "hello";
     public const string TickEvent = "tick";
     public const string HeartbeatEvent = "heartbeat";
+    public const string ResetEvent = "reset";
+    public const string DrainEvent = "drain";
 
     // One lock orders connects against publishes, so a client's hello names exactly the sequence
-    // after which its ticks begin.
+    // after which its live ticks begin.
     private readonly Lock _gate = new();
     private readonly HashSet<TickClient> _clients = [];
+    private readonly TaskCompletionSource _noClientsWhileDraining = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TickClient[] _snapshot = [];
     private bool _snapshotStale;
+    private string? _epoch;
     private long _lastSequence;
+    private bool _draining;
+    private bool _stopping;
 
-    public long LastSequence => Volatile.Read(ref _lastSequence);
+    public long LastSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastSequence;
+            }
+        }
+    }
+
+    public string? Epoch
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _epoch;
+            }
+        }
+    }
 
     public int ClientCount
     {
@@ -39,20 +70,49 @@ public sealed partial class TickBroadcaster(
         }
     }
 
+    public bool IsDraining
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _stopping || _draining;
+            }
+        }
+    }
+
+    /// <summary>Shutdown has begun: report unready, but keep streaming until <see cref="Drain"/>.</summary>
+    public void BeginDrain()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+        }
+    }
+
     /// <summary>Registers a client; its first queued event is the <c>hello</c>.</summary>
     public TickClient Connect()
     {
-        var client = new TickClient(this, options.Value.ClientQueueCapacity);
         lock (_gate)
         {
-            var hello = new Hello(replica.Id, _lastSequence);
-            client.TryEnqueue(new SseItem<string>(
-                JsonSerializer.Serialize(hello, RelayJsonContext.Default.Hello), HelloEvent));
+            var client = new TickClient(this, options.Value.ClientQueueCapacity, _epoch, _lastSequence);
+            var hello = JsonSerializer.Serialize(new Hello(replica.Id, _epoch, _lastSequence), RelayJsonContext.Default.Hello);
+            // Every client gets its own jittered retry, so a replica's clients do not reconnect in lockstep.
+            client.TryEnqueue(new RelayItem(
+                new SseItem<string>(hello, HelloEvent) { ReconnectionInterval = options.Value.JitteredReconnectDelay() },
+                RelayItemKind.Hello, _epoch, _lastSequence));
+
+            if (_draining)
+            {
+                client.TryEnqueue(DrainItem());
+                client.Complete();
+                return client;
+            }
+
             _clients.Add(client);
             _snapshotStale = true;
+            return client;
         }
-
-        return client;
     }
 
     internal void Remove(TickClient client)
@@ -60,6 +120,39 @@ public sealed partial class TickBroadcaster(
         lock (_gate)
         {
             _snapshotStale |= _clients.Remove(client);
+            if (_draining && _clients.Count == 0)
+            {
+                _noClientsWhileDraining.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Sets where the numbering stands when this replica starts relaying; tells nobody.</summary>
+    public void Initialize(string epoch, long lastSequence)
+    {
+        lock (_gate)
+        {
+            _epoch = epoch;
+            _lastSequence = lastSequence;
+        }
+    }
+
+    /// <summary>
+    /// The numbering restarted in a new epoch (Redis lost its data): every client gets a
+    /// <c>reset</c>, and relaying continues after <paramref name="lastSequence"/> of the new epoch.
+    /// </summary>
+    public void StartEpoch(string epoch, long lastSequence)
+    {
+        lock (_gate)
+        {
+            var previous = _epoch;
+            _epoch = epoch;
+            _lastSequence = lastSequence;
+            if (previous is not null && previous != epoch)
+            {
+                LogNewEpoch(previous, epoch);
+                EnqueueToAll(ResetItem(epoch, lastSequence + 1, lastSequence, "epoch"));
+            }
         }
     }
 
@@ -67,15 +160,12 @@ public sealed partial class TickBroadcaster(
     /// <returns>How many clients it was queued for.</returns>
     public int Publish(Tick tick)
     {
-        var data = JsonSerializer.Serialize(
-            new RelayedTick(tick.Sequence, tick.PublishedAt, replica.Id), RelayJsonContext.Default.RelayedTick);
-        var item = new SseItem<string>(data, TickEvent) { EventId = tick.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-
+        var item = TickItem(tick, replayed: false);
         lock (_gate)
         {
-            if (tick.Sequence <= _lastSequence)
+            if (tick.Epoch != _epoch || tick.Sequence <= _lastSequence)
             {
-                LogDroppedStale(tick.Sequence, _lastSequence);
+                LogDroppedStale(tick.Epoch, tick.Sequence, _lastSequence);
                 return 0;
             }
 
@@ -90,11 +180,65 @@ public sealed partial class TickBroadcaster(
         lock (_gate)
         {
             var data = JsonSerializer.Serialize(new Heartbeat(replica.Id, _lastSequence), RelayJsonContext.Default.Heartbeat);
-            EnqueueToAll(new SseItem<string>(data, HeartbeatEvent));
+            EnqueueToAll(new RelayItem(new SseItem<string>(data, HeartbeatEvent), RelayItemKind.Heartbeat));
         }
     }
 
-    private int EnqueueToAll(SseItem<string> item)
+    /// <summary>
+    /// Shutdown: tells every client to reconnect soon (a short, jittered <c>retry:</c>) and ends its
+    /// stream after what is already queued, so it resumes on another replica without a gap.
+    /// </summary>
+    public void Drain()
+    {
+        lock (_gate)
+        {
+            _draining = true;
+            foreach (var client in _clients)
+            {
+                client.TryEnqueue(DrainItem());
+                client.Complete();
+            }
+
+            if (_clients.Count == 0)
+            {
+                _noClientsWhileDraining.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Completes when every client has gone after <see cref="Drain"/>.</summary>
+    public Task WaitForClientsToLeaveAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        _noClientsWhileDraining.Task.WaitAsync(timeout, cancellationToken);
+
+    /// <summary>The <c>tick</c> event for a tick, as live relaying and replay both write it.</summary>
+    public RelayItem TickItem(Tick tick, bool replayed)
+    {
+        var data = JsonSerializer.Serialize(
+            new RelayedTick(tick.Epoch, tick.Sequence, tick.PublishedAt, replica.Id, replayed), RelayJsonContext.Default.RelayedTick);
+        return new RelayItem(
+            new SseItem<string>(data, TickEvent) { EventId = new TickId(tick.Epoch, tick.Sequence).ToString() },
+            RelayItemKind.Tick, tick.Epoch, tick.Sequence);
+    }
+
+    /// <summary>A <c>reset</c>: continue from <paramref name="oldest"/> in <paramref name="epoch"/>.</summary>
+    public static RelayItem ResetItem(string epoch, long oldest, long current, string reason)
+    {
+        var data = JsonSerializer.Serialize(new Reset(epoch, oldest, current, reason), RelayJsonContext.Default.Reset);
+        // The id moves the browser's Last-Event-ID into the new position, so a reconnect right after
+        // the reset resumes from here rather than asking for the old position again.
+        return new RelayItem(
+            new SseItem<string>(data, ResetEvent) { EventId = new TickId(epoch, oldest - 1).ToString() },
+            RelayItemKind.Reset, epoch, oldest - 1);
+    }
+
+    private RelayItem DrainItem()
+    {
+        var retry = options.Value.JitteredReconnectDelay();
+        var data = JsonSerializer.Serialize(new Drain(replica.Id, (long)retry.TotalMilliseconds), RelayJsonContext.Default.Drain);
+        return new RelayItem(new SseItem<string>(data, DrainEvent) { ReconnectionInterval = retry }, RelayItemKind.Drain);
+    }
+
+    private int EnqueueToAll(RelayItem item)
     {
         if (_snapshotStale)
         {
@@ -130,10 +274,14 @@ public sealed partial class TickBroadcaster(
         return delivered;
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped tick {Sequence}: already relayed up to {LastSequence}")]
-    private partial void LogDroppedStale(long sequence, long lastSequence);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped tick {Epoch}-{Sequence}: already relayed up to {LastSequence}")]
+    private partial void LogDroppedStale(string epoch, long sequence, long lastSequence);
 
     [LoggerMessage(Level = LogLevel.Warning,
-        Message = "Disconnected {Count} slow client(s): their queue of {Capacity} events was full")]
+        Message = "Disconnected {Count} slow client(s): their queue of {Capacity} events was full. They resume from their Last-Event-ID.")]
     private partial void LogCutSlowClients(int count, int capacity);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "The tick numbering restarted (epoch {Previous} -> {Epoch}): Redis lost its data. Sending every client a reset.")]
+    private partial void LogNewEpoch(string previous, string epoch);
 }

@@ -19,6 +19,8 @@ public static class TickRelayExtensions
             ReplicaIdentity.FromEnvironment(builder.Configuration["OTEL_RESOURCE_ATTRIBUTES"]));
         builder.Services.AddSingleton<TickBroadcaster>();
         builder.Services.AddSingleton<RelayStatus>();
+        builder.Services.AddSingleton<TickHistory>();
+        builder.Services.AddHostedService<TickStreamDrain>();
         builder.Services.AddHostedService<TickSubscriber>();
         builder.Services.AddHostedService<HeartbeatWorker>();
 

@@ -21,4 +21,27 @@ public sealed class TickStreamOptions
     /// </summary>
     [Range(4, 1_000_000, ErrorMessage = "TickStream:ClientQueueCapacity must be between 4 and 1000000.")]
     public int ClientQueueCapacity { get; set; } = 256;
+
+    /// <summary>Streams this replica serves at most; beyond it, 503 with <c>Retry-After</c>.</summary>
+    [Range(1, 1_000_000, ErrorMessage = "TickStream:MaxClients must be between 1 and 1000000.")]
+    public int MaxClients { get; set; } = 20_000;
+
+    /// <summary>
+    /// The reconnect delay each client is told (<c>retry:</c>), plus a random part of up to the
+    /// same again, so clients of a replica that goes away do not all come back in the same instant.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00",
+        ErrorMessage = "TickStream:ReconnectDelay must be between 10 ms and 1 minute.")]
+    public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// On shutdown, how long the replica reports itself unready before it asks its clients to
+    /// reconnect: long enough for the gateway's health probe to stop sending it new clients.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00",
+        ErrorMessage = "TickStream:DrainDelay must be between 0 and 1 minute.")]
+    public TimeSpan DrainDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A jittered reconnect delay: <see cref="ReconnectDelay"/> plus up to as much again.</summary>
+    public TimeSpan JitteredReconnectDelay() => ReconnectDelay * (1 + Random.Shared.NextDouble());
 }

@@ -5,12 +5,15 @@ using StackExchange.Redis;
 namespace AspireSse.WebFrontend.Relay;
 
 /// <summary>
-/// The process's one Redis subscription. Messages are read from a <see cref="ChannelMessageQueue"/>,
-/// which hands them over one at a time in the order Redis sent them.
+/// The process's one Redis subscription, relaying strictly in sequence. Messages are read from a
+/// <see cref="ChannelMessageQueue"/>, one at a time in the order Redis sent them. Pub/sub drops
+/// whatever is published while the subscriber is disconnected, so whenever a message shows a gap
+/// the missing ticks are read from the history stream and relayed first.
 /// </summary>
 public sealed partial class TickSubscriber(
     IConnectionMultiplexer redis,
     TickBroadcaster broadcaster,
+    TickHistory history,
     RelayStatus status,
     ILogger<TickSubscriber> logger) : BackgroundService
 {
@@ -23,15 +26,29 @@ public sealed partial class TickSubscriber(
             ChannelMessageQueue? queue = null;
             try
             {
-                // StackExchange.Redis re-subscribes by itself after a reconnect, so one subscription
-                // lives as long as the process unless subscribing itself fails.
+                // Subscribe first, then read where the numbering stands: anything published in
+                // between waits in the queue and is recognised as already counted, or filled in.
                 queue = await redis.GetSubscriber().SubscribeAsync(TickRedisKeys.Channel);
-                status.Subscribed = true;
-                LogSubscribed(TickRedisKeys.Channel.ToString());
+                if (broadcaster.Epoch is null)
+                {
+                    var (epoch, counter) = await history.ReadPositionAsync();
+                    if (epoch is not null)
+                    {
+                        broadcaster.Initialize(epoch, counter);
+                    }
+                }
 
+                status.Subscribed = true;
+                LogSubscribed(TickRedisKeys.Channel.ToString(), broadcaster.Epoch, broadcaster.LastSequence);
+
+                // StackExchange.Redis re-subscribes by itself after a reconnect, so one subscription
+                // lives as long as the process unless something here fails.
                 await foreach (var message in queue.WithCancellation(stoppingToken))
                 {
-                    Relay(message.Message);
+                    if (Parse(message.Message) is { } tick)
+                    {
+                        await RelayInOrderAsync(tick, stoppingToken);
+                    }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -55,26 +72,65 @@ public sealed partial class TickSubscriber(
         }
     }
 
-    private void Relay(RedisValue message)
+    private async Task RelayInOrderAsync(Tick tick, CancellationToken cancellationToken)
     {
-        Tick? tick;
+        if (broadcaster.Epoch is null)
+        {
+            // The first tick ever seen (Redis was empty when this replica started).
+            broadcaster.Initialize(tick.Epoch, 0);
+        }
+        else if (tick.Epoch != broadcaster.Epoch)
+        {
+            broadcaster.StartEpoch(tick.Epoch, 0);
+        }
+
+        var last = broadcaster.LastSequence;
+        if (tick.Sequence <= last)
+        {
+            return;
+        }
+
+        if (tick.Sequence > last + 1)
+        {
+            var filled = 0;
+            await foreach (var missed in history.ReadAsync(last + 1, tick.Sequence - 1, cancellationToken))
+            {
+                if (missed.Epoch == tick.Epoch && missed.Sequence == broadcaster.LastSequence + 1)
+                {
+                    broadcaster.Publish(missed);
+                    filled++;
+                }
+            }
+
+            LogBackfilled(filled, last + 1, tick.Sequence - 1);
+            if (broadcaster.LastSequence + 1 != tick.Sequence)
+            {
+                // Only possible when the gap is longer than the retained history.
+                LogUnfillableGap(broadcaster.LastSequence + 1, tick.Sequence - 1);
+            }
+        }
+
+        broadcaster.Publish(tick);
+    }
+
+    private Tick? Parse(RedisValue message)
+    {
         try
         {
-            tick = JsonSerializer.Deserialize((ReadOnlySpan<byte>)message, TickJsonContext.Default.Tick);
+            var tick = JsonSerializer.Deserialize((ReadOnlySpan<byte>)message, TickJsonContext.Default.Tick);
+            if (tick is { Sequence: > 0, Epoch.Length: > 0 })
+            {
+                return tick;
+            }
         }
         catch (JsonException ex)
         {
             LogMalformed(ex, Preview(message));
-            return;
+            return null;
         }
 
-        if (tick is null || tick.Sequence <= 0)
-        {
-            LogMalformed(null, Preview(message));
-            return;
-        }
-
-        broadcaster.Publish(tick);
+        LogMalformed(null, Preview(message));
+        return null;
     }
 
     private static string Preview(RedisValue message)
@@ -83,12 +139,18 @@ public sealed partial class TickSubscriber(
         return text.Length <= 200 ? text : text[..200] + "…";
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Subscribed to Redis channel {Channel}")]
-    private partial void LogSubscribed(string channel);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Subscribed to Redis channel {Channel}; relaying after {Epoch}-{Sequence}")]
+    private partial void LogSubscribed(string channel, string? epoch, long sequence);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Subscribing to Redis failed; retrying in {Seconds} s")]
     private partial void LogSubscribeFailed(Exception exception, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored a message on the tick channel that is not a valid tick: {Message}")]
     private partial void LogMalformed(Exception? exception, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Filled {Count} missed tick(s) ({From}..{To}) from the history stream")]
+    private partial void LogBackfilled(int count, long from, long to);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Ticks {From}..{To} were missed and are no longer in the history stream")]
+    private partial void LogUnfillableGap(long from, long to);
 }

@@ -7,7 +7,17 @@ namespace AspireSse.TestSupport;
 public sealed record SseEvent(string Type, string? Id, string Data)
 {
     /// <summary>The tick's sequence from its SSE id, as a browser would track it.</summary>
-    public long Sequence => long.Parse(Id ?? throw new InvalidOperationException($"A {Type} event has no id."), CultureInfo.InvariantCulture);
+    public long Sequence => long.Parse(IdPart(1), CultureInfo.InvariantCulture);
+
+    /// <summary>The numbering epoch from the SSE id (<c>epoch-sequence</c>).</summary>
+    public string Epoch => IdPart(0);
+
+    private string IdPart(int part)
+    {
+        var id = Id ?? throw new InvalidOperationException($"A {Type} event has no id.");
+        var dash = id.LastIndexOf('-');
+        return part == 0 ? id[..Math.Max(dash, 0)] : id[(dash + 1)..];
+    }
 
     public JsonElement Json => JsonDocument.Parse(Data).RootElement;
 

@@ -1,4 +1,3 @@
-using System.Net.ServerSentEvents;
 using System.Text.Json;
 using AspireSse.ServiceDefaults.Ticks;
 using AspireSse.WebFrontend.Relay;
@@ -26,7 +25,7 @@ public sealed class TickBroadcasterTests
         {
             var events = Drain(client);
             Assert.Equal(TickBroadcaster.HelloEvent, events[0].EventType);
-            Assert.Equal(Enumerable.Range(1, 100).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            Assert.Equal(Enumerable.Range(1, 100).Select(i => $"{Epoch}-{i}"),
                 events.Skip(1).Select(e => e.EventId));
             Assert.All(events.Skip(1), e => Assert.Equal(TickBroadcaster.TickEvent, e.EventType));
         }
@@ -47,7 +46,7 @@ public sealed class TickBroadcasterTests
         var hello = JsonDocument.Parse(events[0].Data).RootElement;
         Assert.Equal(3, hello.GetProperty("sequence").GetInt64());
         Assert.Equal("replica-under-test", hello.GetProperty("replica").GetString());
-        Assert.Equal(["4"], events.Skip(1).Select(e => e.EventId));
+        Assert.Equal(["e1-4"], events.Skip(1).Select(e => e.EventId));
     }
 
     [Fact]
@@ -57,10 +56,11 @@ public sealed class TickBroadcasterTests
         using var client = broadcaster.Connect();
         var publishedAt = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
 
-        broadcaster.Publish(new Tick(42, publishedAt));
+        broadcaster.Publish(new Tick(Epoch, 42, publishedAt));
 
         var tick = JsonDocument.Parse(Drain(client)[1].Data).RootElement;
         Assert.Equal(42, tick.GetProperty("sequence").GetInt64());
+        Assert.Equal(Epoch, tick.GetProperty("epoch").GetString());
         Assert.Equal(publishedAt, tick.GetProperty("publishedAt").GetDateTimeOffset());
         Assert.Equal("replica-under-test", tick.GetProperty("replica").GetString());
     }
@@ -76,7 +76,7 @@ public sealed class TickBroadcasterTests
             broadcaster.Publish(TickAt(sequence));
         }
 
-        Assert.Equal(["1", "2", "3"], Drain(client).Skip(1).Select(e => e.EventId));
+        Assert.Equal(["e1-1", "e1-2", "e1-3"], Drain(client).Skip(1).Select(e => e.EventId));
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class TickBroadcasterTests
             // The healthy client has each tick as soon as it is published, whatever the stalled one does.
             using var timeout = new CancellationTokenSource(Timeout);
             var item = await healthy.Events.ReadAsync(timeout.Token);
-            Assert.Equal(sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), item.EventId);
+            Assert.Equal($"{Epoch}-{sequence}", item.Event.EventId);
 
             Assert.True(stalled.Events.Count <= capacity, $"stalled queue grew to {stalled.Events.Count}");
         }
@@ -135,21 +135,62 @@ public sealed class TickBroadcasterTests
         }
     }
 
-    private static TickBroadcaster CreateBroadcaster(int capacity = 64) =>
-        new(new ReplicaIdentity("replica-under-test"),
+    private const string Epoch = "e1";
+
+    private static TickBroadcaster CreateBroadcaster(int capacity = 64)
+    {
+        var broadcaster = new TickBroadcaster(new ReplicaIdentity("replica-under-test"),
             Options.Create(new TickStreamOptions { ClientQueueCapacity = capacity }),
             NullLogger<TickBroadcaster>.Instance);
+        broadcaster.Initialize(Epoch, 0);
+        return broadcaster;
+    }
 
-    private static Tick TickAt(long sequence) => new(sequence, DateTimeOffset.UtcNow);
+    private static Tick TickAt(long sequence) => new(Epoch, sequence, DateTimeOffset.UtcNow);
 
-    private static List<SseItem<string>> Drain(TickClient client)
+    private static List<System.Net.ServerSentEvents.SseItem<string>> Drain(TickClient client)
     {
-        var items = new List<SseItem<string>>();
+        var items = new List<System.Net.ServerSentEvents.SseItem<string>>();
         while (client.Events.TryRead(out var item))
         {
-            items.Add(item);
+            items.Add(item.Event);
         }
 
         return items;
+    }
+
+    [Fact]
+    public void NewEpochSendsEveryClientAResetAndRestartsNumbering()
+    {
+        var broadcaster = CreateBroadcaster();
+        broadcaster.Publish(TickAt(1));
+        broadcaster.Publish(TickAt(2));
+        using var client = broadcaster.Connect();
+
+        broadcaster.StartEpoch("e2", 0);
+        broadcaster.Publish(new Tick("e2", 1, DateTimeOffset.UtcNow));
+
+        var events = Drain(client);
+        Assert.Equal(["hello", "reset", "tick"], events.Select(e => e.EventType));
+        var reset = JsonDocument.Parse(events[1].Data).RootElement;
+        Assert.Equal("e2", reset.GetProperty("epoch").GetString());
+        Assert.Equal(1, reset.GetProperty("oldest").GetInt64());
+        Assert.Equal("e2-1", events[2].EventId);
+    }
+
+    [Fact]
+    public void DrainAsksEveryClientToReconnectSoonAndEndsTheirStreams()
+    {
+        var broadcaster = CreateBroadcaster();
+        using var client = broadcaster.Connect();
+        broadcaster.Publish(TickAt(1));
+
+        broadcaster.Drain();
+
+        var events = Drain(client);
+        Assert.Equal(["hello", "tick", "drain"], events.Select(e => e.EventType));
+        Assert.InRange(events[2].ReconnectionInterval!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        Assert.True(client.Events.Completion.IsCompleted);
+        Assert.True(broadcaster.IsDraining);
     }
 }

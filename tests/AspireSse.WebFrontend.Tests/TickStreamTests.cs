@@ -75,7 +75,7 @@ public sealed class TickStreamTests
     public async Task HeartbeatArrivesAndCarriesNoId()
     {
         // A slow ticker, so the stream is quiet apart from heartbeats.
-        await using var harness = await StartSystemAsync(tickInterval: "00:00:05", heartbeat: "00:00:00.300");
+        await using var harness = await StartSystemAsync(tickInterval: "00:00:05", heartbeat: "00:00:00.300", lease: "00:00:30");
         var frontend = harness.Services[^1];
         await using var client = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation);
 
@@ -142,12 +142,12 @@ public sealed class TickStreamTests
         Assert.Contains("new EventSource(", await Http.GetStringAsync(new Uri(frontend.Url, "/app.js"), Cancellation), StringComparison.Ordinal);
     }
 
-    private static async Task<ServiceHarness> StartSystemAsync(string tickInterval = "00:00:00.100", string heartbeat = "00:00:15")
+    private static async Task<ServiceHarness> StartSystemAsync(string tickInterval = "00:00:00.100", string heartbeat = "00:00:15", string lease = "00:00:05")
     {
         var harness = await ServiceHarness.StartAsync(cancellationToken: Cancellation);
         try
         {
-            await harness.StartEventServiceAsync(new Dictionary<string, string?> { ["Ticks__Interval"] = tickInterval },
+            await harness.StartEventServiceAsync(new Dictionary<string, string?> { ["Ticks__Interval"] = tickInterval, ["Ticks__LeaseTime"] = lease },
                 cancellationToken: Cancellation);
             await harness.StartWebFrontendAsync(new Dictionary<string, string?>
             {

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Options;
+
+namespace AspireSse.WebFrontend.Relay;
+
+/// <summary>
+/// Graceful shutdown for long-lived streams. Kestrel would otherwise wait for every open stream to
+/// end by itself (they never do) and then cut them. Instead, before anything else stops: report
+/// unready so the gateway sends no new clients, wait for it to notice, then ask every client to
+/// reconnect shortly and close its stream. Clients resume elsewhere from their Last-Event-ID, so a
+/// rolling restart loses nothing.
+/// </summary>
+public sealed partial class TickStreamDrain(
+    TickBroadcaster broadcaster,
+    IOptions<TickStreamOptions> options,
+    ILogger<TickStreamDrain> logger) : IHostedLifecycleService
+{
+    private static readonly TimeSpan LeaveTimeout = TimeSpan.FromSeconds(5);
+
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        LogDraining(broadcaster.ClientCount, options.Value.DrainDelay.TotalMilliseconds);
+        // Unready first (readiness reads IsDraining), and keep streaming while the gateway notices.
+        broadcaster.BeginDrain();
+        await Task.Delay(options.Value.DrainDelay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        broadcaster.Drain();
+        try
+        {
+            await broadcaster.WaitForClientsToLeaveAsync(LeaveTimeout, cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            LogStragglers(broadcaster.ClientCount);
+        }
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Draining {Count} client(s): unready now, asking them to reconnect in {DelayMs} ms")]
+    private partial void LogDraining(int count, double delayMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} client(s) had not left when draining timed out; their streams are cut")]
+    private partial void LogStragglers(int count);
+}
