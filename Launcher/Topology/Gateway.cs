@@ -44,6 +44,9 @@ public sealed class Gateway(WebApplication app, Uri url) : IAsyncDisposable
                 {
                     ClusterId = "webfrontend",
                     LoadBalancingPolicy = LoadBalancingPolicies.RoundRobin,
+                    // One failed probe is enough: a draining replica reports unready on purpose, and
+                    // should stop getting clients before it asks its own to leave.
+                    Metadata = new Dictionary<string, string> { ["ConsecutiveFailuresHealthPolicy.Threshold"] = "1" },
                     Destinations = replicas
                         .Select((replica, i) => (replica, i))
                         .ToDictionary(r => $"webfrontend-{r.i + 1}", r => new DestinationConfig { Address = r.replica.ToString() }),

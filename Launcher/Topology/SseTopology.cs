@@ -11,6 +11,7 @@ public sealed class SseTopology : IAsyncDisposable
 {
     private readonly TopologyOptions _options;
     private readonly List<ServiceProcess> _frontends = [];
+    private readonly List<ServiceProcess> _eventServices = [];
     private Gateway? _gateway;
     private volatile bool _disposing;
 
@@ -22,7 +23,11 @@ public sealed class SseTopology : IAsyncDisposable
 
     public RedisServer Redis { get; }
 
-    public ServiceProcess EventService { get; private set; } = null!;
+    /// <summary>The first (usually the only) EventService instance.</summary>
+    public ServiceProcess EventService => _eventServices[0];
+
+    /// <summary>Every EventService instance; one of them holds the single-writer lease.</summary>
+    public IReadOnlyList<ServiceProcess> EventServices => _eventServices;
 
     public IReadOnlyList<ServiceProcess> Frontends => _frontends;
 
@@ -30,7 +35,7 @@ public sealed class SseTopology : IAsyncDisposable
     public Uri GatewayUrl => _gateway?.Url ?? throw new InvalidOperationException("The gateway has not started.");
 
     /// <summary>Every child process, for status tables and orphan checks.</summary>
-    public IEnumerable<ManagedProcess> Processes => [Redis, EventService, .. _frontends];
+    public IEnumerable<ManagedProcess> Processes => [Redis, .. _eventServices, .. _frontends];
 
     /// <summary>Raised when a child ends without having been asked to.</summary>
     public event Action<ManagedProcess, int>? ChildExited;
@@ -57,7 +62,12 @@ public sealed class SseTopology : IAsyncDisposable
         Redis.Start();
         await Redis.WaitReadyAsync(_options.StartTimeout, cancellationToken);
 
-        EventService = CreateService("eventservice", "eventservice", ServiceBinaries.EventService, ServiceBinaries.EventServiceProject, _options.EventServiceEnvironment);
+        for (var i = 1; i <= _options.EventServices; i++)
+        {
+            var name = _options.EventServices == 1 ? "eventservice" : $"eventservice-{i}";
+            _eventServices.Add(CreateService(name, "eventservice", ServiceBinaries.EventService, ServiceBinaries.EventServiceProject, _options.EventServiceEnvironment));
+        }
+
         for (var i = 1; i <= _options.Replicas; i++)
         {
             _frontends.Add(CreateService($"webfrontend-{i}", "webfrontend", ServiceBinaries.WebFrontend, ServiceBinaries.WebFrontendProject, _options.WebFrontendEnvironment));
@@ -173,10 +183,7 @@ public sealed class SseTopology : IAsyncDisposable
         }
 
         await Task.WhenAll(_frontends.Select(f => f.DisposeAsync().AsTask()));
-        if (EventService is not null)
-        {
-            await EventService.DisposeAsync();
-        }
+        await Task.WhenAll(_eventServices.Select(e => e.DisposeAsync().AsTask()));
 
         await Redis.DisposeAsync();
     }

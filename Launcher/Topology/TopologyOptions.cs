@@ -6,6 +6,9 @@ public sealed class TopologyOptions
     /// <summary>How many WebFrontend replicas run behind the gateway.</summary>
     public int Replicas { get; set; } = 3;
 
+    /// <summary>How many EventService instances run; one holds the lease and ticks, the rest stand by.</summary>
+    public int EventServices { get; set; } = 1;
+
     /// <summary>The gateway's port on 127.0.0.1; 0 picks a free one.</summary>
     public int GatewayPort { get; set; }
 

@@ -1,4 +1,6 @@
 using AspireSse.WebFrontend.Relay;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -25,6 +27,20 @@ public static class TickRelayExtensions
         builder.Services.AddHostedService<HeartbeatWorker>();
 
         builder.Services.AddHealthChecks().AddCheck<RelayHealthCheck>("relay", tags: ["ready"]);
+
+        // Accepted sockets inherit the listening socket's buffer sizes on Linux.
+        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<TickStreamOptions>>((transport, stream) =>
+        {
+            if (stream.Value.SocketSendBufferBytes > 0)
+            {
+                transport.CreateBoundListenSocket = endpoint =>
+                {
+                    var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+                    socket.SendBufferSize = stream.Value.SocketSendBufferBytes;
+                    return socket;
+                };
+            }
+        });
         return builder;
     }
 }

@@ -42,6 +42,13 @@ public sealed class TickStreamOptions
         ErrorMessage = "TickStream:DrainDelay must be between 0 and 1 minute.")]
     public TimeSpan DrainDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Kernel send buffer per connection, in bytes; 0 keeps the OS default (auto-tuned, up to
+    /// megabytes). A small buffer makes a stalled client fill its queue, and be cut, sooner.
+    /// </summary>
+    [Range(0, 16 * 1024 * 1024, ErrorMessage = "TickStream:SocketSendBufferBytes must be between 0 and 16777216.")]
+    public int SocketSendBufferBytes { get; set; }
+
     /// <summary>A jittered reconnect delay: <see cref="ReconnectDelay"/> plus up to as much again.</summary>
     public TimeSpan JitteredReconnectDelay() => ReconnectDelay * (1 + Random.Shared.NextDouble());
 }

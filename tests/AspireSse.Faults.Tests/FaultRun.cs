@@ -1,0 +1,113 @@
+using AspireSse.Launcher.Topology;
+using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.TestSupport;
+using StackExchange.Redis;
+
+namespace AspireSse.Faults.Tests;
+
+/// <summary>
+/// The launcher's topology with fast ticks and short delays, so faults land mid-stream, plus
+/// browser-like clients reading through the gateway.
+/// </summary>
+internal sealed class FaultRun : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private readonly List<BrowserLikeSseClient> _clients = [];
+    private ConnectionMultiplexer? _redis;
+
+    private FaultRun(SseTopology topology) => Topology = topology;
+
+    public SseTopology Topology { get; }
+
+    public IReadOnlyList<BrowserLikeSseClient> Clients => _clients;
+
+    public static async Task<FaultRun> StartAsync(CancellationToken cancellationToken, int clients = 50,
+        Action<TopologyOptions>? configure = null)
+    {
+        var options = new TopologyOptions { Replicas = 3 };
+        options.EventServiceEnvironment["Ticks__Interval"] = "00:00:00.020";
+        options.EventServiceEnvironment["Ticks__LeaseTime"] = "00:00:01";
+        options.WebFrontendEnvironment["TickStream__ReconnectDelay"] = "00:00:00.200";
+        options.WebFrontendEnvironment["TickStream__DrainDelay"] = "00:00:01.200";
+        options.WebFrontendEnvironment["TickStream__HeartbeatInterval"] = "00:00:01";
+        configure?.Invoke(options);
+
+        var run = new FaultRun(await SseTopology.StartAsync(options, cancellationToken));
+        try
+        {
+            for (var i = 0; i < clients; i++)
+            {
+                run.AddClient();
+            }
+
+            await run.WaitUntilEveryClientHasAsync(10, cancellationToken);
+            return run;
+        }
+        catch
+        {
+            await run.DisposeAsync();
+            throw;
+        }
+    }
+
+    public BrowserLikeSseClient AddClient(int? receiveBufferBytes = null, Uri? server = null)
+    {
+        var client = new BrowserLikeSseClient(new Uri(server ?? Topology.GatewayUrl, "/events"), receiveBufferBytes);
+        _clients.Add(client);
+        client.Start();
+        return client;
+    }
+
+    public async Task<IDatabase> RedisAsync()
+    {
+        if (_redis is null)
+        {
+            var options = ConfigurationOptions.Parse(Topology.Redis.ConnectionString);
+            options.AbortOnConnectFail = false;
+            options.AllowAdmin = true;
+            _redis = await ConnectionMultiplexer.ConnectAsync(options);
+        }
+
+        return _redis.GetDatabase();
+    }
+
+    public Task WaitUntilEveryClientHasAsync(int ticks, CancellationToken cancellationToken) =>
+        Eventually.WaitAsync(() => Task.FromResult(_clients.Count(c => c.Ticks.Count < ticks)), waiting => waiting == 0,
+            Timeout, $"every client to receive {ticks} ticks (count = clients still waiting)", cancellationToken);
+
+    /// <summary>
+    /// Waits until every client has caught up with ticks published after the fault — proof that
+    /// nobody is left stalled — then reports what they received.
+    /// </summary>
+    public async Task<DeliveryReport> WaitForRecoveryAsync(CancellationToken cancellationToken, int beyond = 25)
+    {
+        var redis = await RedisAsync();
+        var (epoch, counter) = await Eventually.WaitAsync(
+            async () =>
+            {
+                var e = await redis.StringGetAsync(TickRedisKeys.Epoch);
+                var c = await redis.StringGetAsync(TickRedisKeys.Counter);
+                return (Epoch: (string?)e, Counter: c.IsNull ? 0 : (long)c);
+            },
+            p => p.Epoch is not null, Timeout, "the EventService to publish again", cancellationToken);
+        var target = counter + beyond;
+
+        await Eventually.WaitAsync(
+            () => Task.FromResult(_clients.Count(c => c.Ticks is not [.., var last] || last.Epoch != epoch || last.Sequence < target)),
+            behind => behind == 0, Timeout, $"every client to reach tick {epoch}-{target} (count = clients behind)", cancellationToken);
+
+        return DeliveryReport.For(_clients.Select(c => c.Ticks));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Task.WhenAll(_clients.Select(c => c.DisposeAsync().AsTask()));
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+
+        await Topology.DisposeAsync();
+    }
+}

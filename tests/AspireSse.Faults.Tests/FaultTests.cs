@@ -1,0 +1,142 @@
+using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.TestSupport;
+
+namespace AspireSse.Faults.Tests;
+
+/// <summary>
+/// Real processes, real faults, 50+ browser-like clients through the gateway: every client must see
+/// every tick exactly once and in order. One class, so the scenarios run one after another.
+/// </summary>
+public sealed class FaultTests
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ClientsLoseNothingWhenAReplicaIsKilled()
+    {
+        await using var run = await FaultRun.StartAsync(Cancellation);
+
+        await run.Topology.Frontends[0].KillAsync();
+
+        var report = await run.WaitForRecoveryAsync(Cancellation);
+        AssertNothingLost(report, "replica-sigkill");
+        Assert.Contains(run.Clients, c => c.Connections > 1);
+    }
+
+    [Fact]
+    public async Task ClientsLoseNothingThroughARollingRestartOfEveryReplica()
+    {
+        await using var run = await FaultRun.StartAsync(Cancellation);
+
+        foreach (var replica in run.Topology.Frontends)
+        {
+            await replica.StopAsync(TimeSpan.FromSeconds(20));
+            replica.Start();
+            await replica.WaitHealthyAsync(FaultRun.Timeout, Cancellation);
+        }
+
+        var report = await run.WaitForRecoveryAsync(Cancellation);
+        AssertNothingLost(report, "rolling-restart");
+        Assert.All(run.Clients, c => Assert.True(c.Connections > 1, "every client was handed over at least once"));
+    }
+
+    [Fact]
+    public async Task ClientsLoseNothingWhenRedisRestarts()
+    {
+        await using var run = await FaultRun.StartAsync(Cancellation);
+
+        await run.Topology.Redis.StopAsync(TimeSpan.FromSeconds(10));
+        run.Topology.Redis.Start();
+        await run.Topology.Redis.WaitReadyAsync(FaultRun.Timeout, Cancellation);
+
+        var report = await run.WaitForRecoveryAsync(Cancellation);
+        AssertNothingLost(report, "redis-restart");
+        Assert.All(run.Clients, c => Assert.Equal(0, c.Resets));
+    }
+
+    [Fact]
+    public async Task ClientsLoseNothingWhenTheSubscriberConnectionsAreKilledInRedis()
+    {
+        await using var run = await FaultRun.StartAsync(Cancellation);
+        var redis = await run.RedisAsync();
+
+        var killed = (long)await redis.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+
+        Assert.True(killed >= run.Topology.Frontends.Count, $"killed {killed} pub/sub connection(s)");
+        var report = await run.WaitForRecoveryAsync(Cancellation);
+        AssertNothingLost(report, "pubsub-client-kill");
+    }
+
+    [Fact]
+    public async Task ClientsLoseNothingWhenTheLeadingEventServiceDies()
+    {
+        await using var run = await FaultRun.StartAsync(Cancellation, configure: o => o.EventServices = 2);
+        var redis = await run.RedisAsync();
+        var token = (string)(await redis.StringGetAsync(TickRedisKeys.Leader))!;
+        var leader = run.Topology.EventServices.Single(e => token.Contains($"-{e.Pid}-", StringComparison.Ordinal));
+
+        await leader.KillAsync();
+
+        var report = await run.WaitForRecoveryAsync(Cancellation);
+        AssertNothingLost(report, "leader-sigkill");
+        var newToken = (string)(await redis.StringGetAsync(TickRedisKeys.Leader))!;
+        Assert.NotEqual(token, newToken);
+    }
+
+    [Fact]
+    public async Task StalledClientIsCutAndResumesWithoutLossWhileOthersAreUnaffected()
+    {
+        await using var run = await FaultRun.StartAsync(Cancellation, configure: o =>
+        {
+            // Small socket buffers and a short queue, so a stalled reader overflows in seconds.
+            o.WebFrontendEnvironment["TickStream__ClientQueueCapacity"] = "16";
+            o.WebFrontendEnvironment["TickStream__SocketSendBufferBytes"] = "4096";
+            o.WebFrontendEnvironment["Kestrel__Limits__MaxResponseBufferSize"] = "4096";
+        });
+        // Straight to one replica: the gateway would add its own buffers in between.
+        var stalled = run.AddClient(receiveBufferBytes: 1024, server: run.Topology.Frontends[0].Url);
+        await Eventually.WaitAsync(() => Task.FromResult(stalled.Ticks.Count), n => n > 0, FaultRun.Timeout, "the stalled client's first tick", Cancellation);
+
+        await stalled.PauseReadingAsync();
+        await Eventually.WaitAsync(
+            () => Task.FromResult(run.Topology.Frontends.Sum(f => f.RecentOutput.Split('\n').Count(l => l.Contains("slow client", StringComparison.Ordinal)))),
+            cuts => cuts > 0, FaultRun.Timeout, "a replica to cut the stalled client", Cancellation);
+        stalled.ResumeReading();
+
+        var report = await run.WaitForRecoveryAsync(Cancellation);
+        AssertNothingLost(report, "stalled-client");
+        Assert.True(stalled.Connections > 1, "the stalled client reconnected after being cut");
+    }
+
+    [Fact]
+    public async Task EveryClientIsToldWhenRedisRestartsEmpty()
+    {
+        await using var run = await FaultRun.StartAsync(Cancellation, configure: o => o.RedisPersistence = false);
+        var redis = await run.RedisAsync();
+        var oldEpoch = (string)(await redis.StringGetAsync(TickRedisKeys.Epoch))!;
+
+        await run.Topology.Redis.StopAsync(TimeSpan.FromSeconds(10));
+        run.Topology.Redis.Start();
+        await run.Topology.Redis.WaitReadyAsync(FaultRun.Timeout, Cancellation);
+
+        var report = await run.WaitForRecoveryAsync(Cancellation);
+        report.Publish("redis-restart-empty");
+        var newEpoch = (string)(await redis.StringGetAsync(TickRedisKeys.Epoch))!;
+        Assert.NotEqual(oldEpoch, newEpoch);
+        Assert.All(run.Clients, c =>
+        {
+            Assert.True(c.Resets >= 1, "every client gets a reset event");
+            Assert.Equal(newEpoch, c.Ticks[^1].Epoch);
+        });
+        Assert.Equal((0L, 0L, 0L), (report.Lost, report.Duplicated, report.Reordered));
+    }
+
+    private static void AssertNothingLost(DeliveryReport report, string scenario)
+    {
+        report.Publish(scenario);
+        Assert.True(report.Clients >= 50);
+        Assert.Equal(0, report.Lost);
+        Assert.Equal(0, report.Duplicated);
+        Assert.Equal(0, report.Reordered);
+    }
+}

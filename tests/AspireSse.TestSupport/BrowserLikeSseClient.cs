@@ -1,0 +1,161 @@
+using System.Net.ServerSentEvents;
+using System.Net.Sockets;
+
+namespace AspireSse.TestSupport;
+
+/// <summary>
+/// An SSE client that behaves like a browser's EventSource: it reconnects when the stream ends or
+/// breaks, waits the server's <c>retry:</c> delay first, and sends <c>Last-Event-ID</c>. Unlike a
+/// browser it also retries after an error status, as the page's own script does. It records every
+/// tick it receives, for checking that none was lost, repeated or reordered.
+/// </summary>
+public sealed class BrowserLikeSseClient : IAsyncDisposable
+{
+    private readonly HttpClient _http;
+    private readonly Uri _url;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<(string Epoch, long Sequence)> _ticks = [];
+    private readonly SemaphoreSlim _readGate = new(1, 1);
+    private Task _loop = Task.CompletedTask;
+    private TimeSpan _retry = TimeSpan.FromSeconds(1);
+    private int _resets;
+    private int _connections;
+
+    public BrowserLikeSseClient(Uri url, int? receiveBufferBytes = null)
+    {
+        _url = url;
+        var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero };
+        if (receiveBufferBytes is { } size)
+        {
+            // A small receive window makes a paused reader look stalled to the server quickly.
+            handler.ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = size };
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            };
+        }
+
+        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public string? LastEventId { get; private set; }
+
+    public int Resets => Volatile.Read(ref _resets);
+
+    /// <summary>How many times it (re)connected.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    public IReadOnlyList<(string Epoch, long Sequence)> Ticks
+    {
+        get
+        {
+            lock (_ticks)
+            {
+                return [.. _ticks];
+            }
+        }
+    }
+
+    public long LastSequence
+    {
+        get
+        {
+            lock (_ticks)
+            {
+                return _ticks.Count == 0 ? 0 : _ticks[^1].Sequence;
+            }
+        }
+    }
+
+    public void Start() => _loop = Task.Run(RunAsync, CancellationToken.None);
+
+    /// <summary>Stops reading (as a frozen tab or a congested link would) until <see cref="ResumeReading"/>.</summary>
+    public Task PauseReadingAsync() => _readGate.WaitAsync();
+
+    public void ResumeReading() => _readGate.Release();
+
+    private async Task RunAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, _url);
+                request.Headers.Accept.ParseAdd("text/event-stream");
+                if (LastEventId is { } id)
+                {
+                    request.Headers.TryAddWithoutValidation("Last-Event-ID", id);
+                }
+
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, _stop.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref _connections);
+                    await using var stream = await response.Content.ReadAsStreamAsync(_stop.Token);
+                    await ReadAsync(stream);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException || (ex is OperationCanceledException && !_stop.IsCancellationRequested))
+            {
+                // The connection broke: reconnect below, as EventSource does.
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            await Task.Delay(_retry, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task ReadAsync(Stream stream)
+    {
+        var parser = SseParser.Create(stream);
+        await using var items = parser.EnumerateAsync(_stop.Token).GetAsyncEnumerator(_stop.Token);
+        while (true)
+        {
+            await _readGate.WaitAsync(_stop.Token);
+            _readGate.Release();
+            if (!await items.MoveNextAsync())
+            {
+                return;
+            }
+
+            var item = items.Current;
+            if (item.ReconnectionInterval is { } retry)
+            {
+                _retry = retry;
+            }
+
+            if (item.EventId is { Length: > 0 } eventId)
+            {
+                LastEventId = eventId;
+            }
+
+            switch (item.EventType)
+            {
+                case "tick":
+                    var dash = item.EventId!.LastIndexOf('-');
+                    lock (_ticks)
+                    {
+                        _ticks.Add((item.EventId[..dash], long.Parse(item.EventId[(dash + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
+                    }
+
+                    break;
+                case "reset":
+                    Interlocked.Increment(ref _resets);
+                    break;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _http.Dispose();
+        _stop.Dispose();
+        _readGate.Dispose();
+    }
+}
