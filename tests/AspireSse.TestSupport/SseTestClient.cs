@@ -19,11 +19,16 @@ public sealed class SseTestClient : IAsyncDisposable
     {
     }
 
-    public static async Task<SseTestClient> ConnectAsync(HttpClient http, Uri url, CancellationToken cancellationToken)
+    public static async Task<SseTestClient> ConnectAsync(HttpClient http, Uri url, CancellationToken cancellationToken, string? lastEventId = null)
     {
         var client = new SseTestClient();
-        var request = new HttpRequestMessage(HttpMethod.Get, url);
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.Accept.ParseAdd("text/event-stream");
+        if (lastEventId is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+        }
+
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         response.EnsureSuccessStatusCode();
         client.Response = response;

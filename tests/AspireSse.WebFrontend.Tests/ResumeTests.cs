@@ -1,0 +1,214 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AspireSse.Launcher.Topology;
+using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.TestSupport;
+
+namespace AspireSse.WebFrontend.Tests;
+
+/// <summary>Resuming with Last-Event-ID or ?lastEventId=, against the real processes.</summary>
+public sealed class ResumeTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private static readonly HttpClient Http = new() { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ResumeReplaysMissedTicksThenContinuesLiveWithoutGap()
+    {
+        await using var harness = await StartAsync();
+        var frontend = harness.Services[^1];
+        string lastId;
+        await using (var first = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation))
+        {
+            lastId = (await first.WaitForTicksAsync(3, Timeout, Cancellation)).Last(e => e.Type == "tick").Id!;
+        }
+
+        var last = long.Parse(lastId[(lastId.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var redis = (await harness.ConnectRedisAsync()).GetDatabase();
+        await Eventually.WaitAsync(async () => (long)await redis.StringGetAsync(TickRedisKeys.Counter), c => c >= last + 20,
+            Timeout, "20 ticks to pass while disconnected", Cancellation);
+
+        await using var resumed = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation, lastEventId: lastId);
+        var counterAtResume = (long)await redis.StringGetAsync(TickRedisKeys.Counter);
+        var events = await resumed.WaitUntilAsync(
+            e => e.Any(t => t.Type == "tick" && t.Sequence > counterAtResume + 5), Timeout, Cancellation);
+
+        var ticks = events.Where(e => e.Type == "tick").ToList();
+        Assert.Equal(last + 1, ticks[0].Sequence);
+        Assert.Null(TickSequence.FirstBreak([.. ticks.Select(t => t.Sequence)]));
+        Assert.True(ticks[0].Json.GetProperty("replayed").GetBoolean(), "missed ticks are marked as replayed");
+        Assert.False(ticks[^1].Json.GetProperty("replayed").GetBoolean(), "then the stream is live");
+    }
+
+    [Fact]
+    public async Task QueryParameterResumesAFirstConnection()
+    {
+        await using var harness = await StartAsync();
+        var frontend = harness.Services[^1];
+        var (epoch, _) = await PositionAsync(harness, atLeast: 10);
+
+        await using var client = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, $"/events?lastEventId={epoch}-3"), Cancellation);
+        var ticks = (await client.WaitForTicksAsync(10, Timeout, Cancellation)).Where(e => e.Type == "tick").ToList();
+
+        Assert.Equal(4, ticks[0].Sequence);
+        Assert.Null(TickSequence.FirstBreak([.. ticks.Select(t => t.Sequence)]));
+    }
+
+    [Fact]
+    public async Task IdOlderThanTheRetainedHistoryGetsAResetAndContinuesFromTheOldest()
+    {
+        await using var harness = await StartAsync(historyLength: "10", interval: "00:00:00.005");
+        var frontend = harness.Services[^1];
+        var (epoch, _) = await PositionAsync(harness, atLeast: 400);
+
+        await using var client = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation, lastEventId: $"{epoch}-1");
+        var events = await client.WaitForTicksAsync(5, Timeout, Cancellation);
+
+        Assert.Equal(["hello", "reset"], events.Take(2).Select(e => e.Type));
+        var reset = events[1].Json;
+        Assert.Equal("history", reset.GetProperty("reason").GetString());
+        var oldest = reset.GetProperty("oldest").GetInt64();
+        Assert.True(oldest > 2, $"oldest retained is {oldest}");
+        var ticks = events.Where(e => e.Type == "tick").Select(e => e.Sequence).ToList();
+        Assert.Equal(oldest, ticks[0]);
+        Assert.Null(TickSequence.FirstBreak(ticks));
+    }
+
+    [Fact]
+    public async Task IdFromAnotherEpochGetsAReset()
+    {
+        await using var harness = await StartAsync();
+        var frontend = harness.Services[^1];
+        await PositionAsync(harness, atLeast: 5);
+
+        await using var client = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation, lastEventId: "deadbeef-3");
+        var events = await client.WaitForTicksAsync(3, Timeout, Cancellation);
+
+        Assert.Equal("reset", events[1].Type);
+        Assert.Equal("epoch", events[1].Json.GetProperty("reason").GetString());
+        Assert.Equal(1, events.First(e => e.Type == "tick").Sequence);
+    }
+
+    [Theory]
+    [InlineData("not-an-id!")]
+    [InlineData("-5")]
+    [InlineData("12.5")]
+    [InlineData("99999999999999999999999")]
+    [InlineData("abc-")]
+    [InlineData("future")]
+    public async Task BadOrFutureIdsAreRejectedWithAReason(string id)
+    {
+        await using var harness = await StartAsync();
+        var frontend = harness.Services[^1];
+        var (epoch, counter) = await PositionAsync(harness, atLeast: 3);
+        if (id == "future")
+        {
+            id = $"{epoch}-{counter + 1000}";
+        }
+
+        foreach (var viaHeader in new[] { true, false })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get,
+                viaHeader ? Events(frontend) : new Uri(frontend.Url, $"/events?lastEventId={Uri.EscapeDataString(id)}"));
+            if (viaHeader)
+            {
+                request.Headers.TryAddWithoutValidation("Last-Event-ID", id);
+            }
+
+            using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancellation);
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+            Assert.Equal("Invalid Last-Event-ID", problem.GetProperty("title").GetString());
+            Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+        }
+
+        Assert.Equal(200, await HealthProbe.StatusAsync(frontend));
+    }
+
+    [Fact]
+    public async Task StreamsBeyondTheCapGet503WithRetryAfter()
+    {
+        await using var harness = await StartAsync(maxClients: "2");
+        var frontend = harness.Services[^1];
+        await using var first = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation);
+        await using var second = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation);
+        await first.WaitUntilAsync(e => e.Count > 0, Timeout, Cancellation);
+        await second.WaitUntilAsync(e => e.Count > 0, Timeout, Cancellation);
+
+        using var response = await Http.GetAsync(Events(frontend), HttpCompletionOption.ResponseHeadersRead, Cancellation);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.InRange(response.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task ABurstOfConnectsAndDisconnectsLeavesTheReplicaHealthyAndItsMemoryNearBaseline()
+    {
+        await using var harness = await StartAsync();
+        var frontend = harness.Services[^1];
+        await BurstAsync(frontend, 100);
+        var baseline = ResidentKilobytes(frontend);
+
+        await BurstAsync(frontend, 1000);
+
+        Assert.Equal(200, await HealthProbe.StatusAsync(frontend));
+        await using var client = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation);
+        await client.WaitForTicksAsync(3, Timeout, Cancellation);
+        var after = await Eventually.WaitAsync(() => Task.FromResult(ResidentKilobytes(frontend)),
+            rss => rss <= baseline + 32 * 1024, Timeout, $"RSS to return near its baseline of {baseline} KB", Cancellation);
+        TestContext.Current.SendDiagnosticMessage($"RSS baseline {baseline} KB, after 1000 connects {after} KB");
+    }
+
+    private static async Task BurstAsync(ServiceProcess frontend, int connections)
+    {
+        await Parallel.ForEachAsync(Enumerable.Range(0, connections),
+            new ParallelOptions { MaxDegreeOfParallelism = 50, CancellationToken = Cancellation },
+            async (_, ct) =>
+            {
+                await using var client = await SseTestClient.ConnectAsync(Http, Events(frontend), ct);
+                await client.WaitUntilAsync(e => e.Count > 0, Timeout, ct);
+            });
+    }
+
+    private static long ResidentKilobytes(ServiceProcess process)
+    {
+        var line = File.ReadLines($"/proc/{process.Pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static Uri Events(ServiceProcess frontend) => new(frontend.Url, "/events");
+
+    private static async Task<(string Epoch, long Counter)> PositionAsync(ServiceHarness harness, long atLeast)
+    {
+        var redis = (await harness.ConnectRedisAsync()).GetDatabase();
+        var counter = await Eventually.WaitAsync(async () => (long)await redis.StringGetAsync(TickRedisKeys.Counter),
+            c => c >= atLeast, Timeout, $"the counter to reach {atLeast}", Cancellation);
+        return ((string)(await redis.StringGetAsync(TickRedisKeys.Epoch))!, counter);
+    }
+
+    private static async Task<ServiceHarness> StartAsync(string interval = "00:00:00.050", string historyLength = "10000", string maxClients = "20000")
+    {
+        var harness = await ServiceHarness.StartAsync(cancellationToken: Cancellation);
+        try
+        {
+            await harness.StartEventServiceAsync(new Dictionary<string, string?>
+            {
+                ["Ticks__Interval"] = interval,
+                ["Ticks__HistoryLength"] = historyLength,
+            }, cancellationToken: Cancellation);
+            await harness.StartWebFrontendAsync(new Dictionary<string, string?> { ["TickStream__MaxClients"] = maxClients },
+                cancellationToken: Cancellation);
+            return harness;
+        }
+        catch
+        {
+            await harness.DisposeAsync();
+            throw;
+        }
+    }
+}
