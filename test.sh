@@ -11,6 +11,9 @@ ensure_debian_packages redis-server:redis-server
 passed=0 failed=0 skipped=0
 results="$PWD/TestResults"
 rm -rf "$results"
+mkdir -p "$results"
+# The fault tests append one "faults: …" line per scenario here; they are repeated at the end.
+export ASPIRESSE_FAULTS_LOG="$results/faults.log"
 
 summary() {
   echo "$passed passed, $failed failed, $skipped skipped"
@@ -69,6 +72,12 @@ else
     --logger "console;verbosity=normal" --logger "trx;LogFileName=AspireSse.AppHost.Tests.trx" \
     --results-directory "$results" --blame-hang-timeout 10m
   count_results "$results/AspireSse.AppHost.Tests.trx" AspireSse.AppHost.Tests
+fi
+
+if [ -s "$ASPIRESSE_FAULTS_LOG" ]; then
+  echo
+  echo "== fault scenarios (every client's received ticks checked)"
+  cat "$ASPIRESSE_FAULTS_LOG"
 fi
 
 echo
