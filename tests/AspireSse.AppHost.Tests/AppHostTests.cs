@@ -98,11 +98,12 @@ public sealed class AppHostTests
         }
     }
 
-    // Expects `hello` first and only `tick` events after it; returns the first few tick ids.
+    // Expects `hello` first; returns the sequences of the first few ticks (ids are `<epoch>-<sequence>`).
     private static async Task<List<long>> ReadTickIdsAsync(Stream stream, CancellationToken ct)
     {
         var ids = new List<long>(TicksToCheck);
         var greeted = false;
+        string? epoch = null;
         await foreach (var item in SseParser.Create(stream).EnumerateAsync(ct))
         {
             if (!greeted)
@@ -112,10 +113,19 @@ public sealed class AppHostTests
                 continue;
             }
 
+            if (item.EventType == "heartbeat")
+            {
+                continue;
+            }
+
             Assert.Equal("tick", item.EventType);
+            var dash = item.EventId?.LastIndexOf('-') ?? -1;
+            Assert.True(dash > 0, $"tick id '{item.EventId}' is not <epoch>-<sequence>");
+            epoch ??= item.EventId![..dash];
+            Assert.Equal(epoch, item.EventId![..dash]);
             Assert.True(
-                long.TryParse(item.EventId, NumberStyles.None, CultureInfo.InvariantCulture, out var id),
-                $"tick id '{item.EventId}' is not a sequence number");
+                long.TryParse(item.EventId.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var id),
+                $"tick id '{item.EventId}' does not end in a sequence number");
             ids.Add(id);
             if (ids.Count == TicksToCheck)
             {
