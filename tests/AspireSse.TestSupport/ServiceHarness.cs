@@ -37,6 +37,24 @@ public sealed class ServiceHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Redis, an EventService and one WebFrontend, each started and healthy.</summary>
+    public static async Task<ServiceHarness> StartRelayAsync(IReadOnlyDictionary<string, string?> eventService,
+        IReadOnlyDictionary<string, string?> webFrontend, CancellationToken cancellationToken)
+    {
+        var harness = await StartAsync(cancellationToken: cancellationToken);
+        try
+        {
+            await harness.StartEventServiceAsync(eventService, cancellationToken: cancellationToken);
+            await harness.StartWebFrontendAsync(webFrontend, cancellationToken: cancellationToken);
+            return harness;
+        }
+        catch
+        {
+            await harness.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Starts an EventService and waits until it reports healthy (it has published).</summary>
     public Task<ServiceProcess> StartEventServiceAsync(IReadOnlyDictionary<string, string?>? settings = null,
         string name = "eventservice", CancellationToken cancellationToken = default) =>

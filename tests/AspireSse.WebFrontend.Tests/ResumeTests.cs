@@ -191,24 +191,9 @@ public sealed class ResumeTests
         return ((string)(await redis.StringGetAsync(TickRedisKeys.Epoch))!, counter);
     }
 
-    private static async Task<ServiceHarness> StartAsync(string interval = "00:00:00.050", string historyLength = "10000", string maxClients = "20000")
-    {
-        var harness = await ServiceHarness.StartAsync(cancellationToken: Cancellation);
-        try
-        {
-            await harness.StartEventServiceAsync(new Dictionary<string, string?>
-            {
-                ["Ticks__Interval"] = interval,
-                ["Ticks__HistoryLength"] = historyLength,
-            }, cancellationToken: Cancellation);
-            await harness.StartWebFrontendAsync(new Dictionary<string, string?> { ["TickStream__MaxClients"] = maxClients },
-                cancellationToken: Cancellation);
-            return harness;
-        }
-        catch
-        {
-            await harness.DisposeAsync();
-            throw;
-        }
-    }
+    private static Task<ServiceHarness> StartAsync(string interval = "00:00:00.050", string historyLength = "10000", string maxClients = "20000") =>
+        ServiceHarness.StartRelayAsync(
+            new Dictionary<string, string?> { ["Ticks__Interval"] = interval, ["Ticks__HistoryLength"] = historyLength },
+            new Dictionary<string, string?> { ["TickStream__MaxClients"] = maxClients },
+            Cancellation);
 }

@@ -142,26 +142,15 @@ public sealed class TickStreamTests
         Assert.Contains("new EventSource(", await Http.GetStringAsync(new Uri(frontend.Url, "/app.js"), Cancellation), StringComparison.Ordinal);
     }
 
-    private static async Task<ServiceHarness> StartSystemAsync(string tickInterval = "00:00:00.100", string heartbeat = "00:00:15", string lease = "00:00:05")
-    {
-        var harness = await ServiceHarness.StartAsync(cancellationToken: Cancellation);
-        try
-        {
-            await harness.StartEventServiceAsync(new Dictionary<string, string?> { ["Ticks__Interval"] = tickInterval, ["Ticks__LeaseTime"] = lease },
-                cancellationToken: Cancellation);
-            await harness.StartWebFrontendAsync(new Dictionary<string, string?>
+    private static Task<ServiceHarness> StartSystemAsync(string tickInterval = "00:00:00.100", string heartbeat = "00:00:15", string lease = "00:00:05") =>
+        ServiceHarness.StartRelayAsync(
+            new Dictionary<string, string?> { ["Ticks__Interval"] = tickInterval, ["Ticks__LeaseTime"] = lease },
+            new Dictionary<string, string?>
             {
                 ["TickStream__HeartbeatInterval"] = heartbeat,
                 ["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=webfrontend-under-test",
-            }, cancellationToken: Cancellation);
-            return harness;
-        }
-        catch
-        {
-            await harness.DisposeAsync();
-            throw;
-        }
-    }
+            },
+            Cancellation);
 
     private static void AssertConsecutive(IReadOnlyList<long> sequences) => Assert.Null(TickSequence.FirstBreak(sequences));
 }
