@@ -1,6 +1,9 @@
 namespace AspireSse.EventService.Ticking;
 
-/// <summary>What the ticker last achieved; written by the worker, read by the readiness check.</summary>
+/// <summary>
+/// Whether this instance leads and what it last achieved: the worker's one record of it, which the
+/// readiness check reads too.
+/// </summary>
 public sealed class TickerStatus(TimeProvider time)
 {
     private long _lastSequence;
@@ -34,6 +37,9 @@ public sealed class TickerStatus(TimeProvider time)
         _isLeader = isLeader;
         Volatile.Write(ref _lastLeaseCheckTicks, time.GetUtcNow().UtcTicks);
     }
+
+    /// <summary>This instance must not tick until a lease check says otherwise (lease lost or Redis unreachable).</summary>
+    public void NotLeader() => _isLeader = false;
 
     private static DateTimeOffset? FromTicks(long ticks) => ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
 }

@@ -17,7 +17,6 @@ public sealed partial class TickerWorker(
     ILogger<TickerWorker> logger) : BackgroundService
 {
     private static readonly string ChannelName = TickRedisKeys.Channel.ToString();
-    private volatile bool _isLeader;
     private volatile bool _mustResync = true;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -26,7 +25,7 @@ public sealed partial class TickerWorker(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        if (_isLeader)
+        if (status.IsLeader)
         {
             try
             {
@@ -56,18 +55,17 @@ public sealed partial class TickerWorker(
                     _mustResync = true;
                     LogAcquired(publisher.Token);
                 }
-                else if (_isLeader && !isLeader)
+                else if (status.IsLeader && !isLeader)
                 {
                     LogLost();
                 }
 
-                _isLeader = isLeader;
                 status.LeaseChecked(isLeader);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
                 // Without Redis nobody can tick; the fencing in the publish script keeps us safe anyway.
-                _isLeader = false;
+                status.NotLeader();
                 LogLeaseCheckFailed(ex);
             }
         }
@@ -84,7 +82,7 @@ public sealed partial class TickerWorker(
         using var timer = new PeriodicTimer(settings.Interval, time);
         while (await WaitAsync(timer, stoppingToken))
         {
-            if (!_isLeader)
+            if (!status.IsLeader)
             {
                 continue;
             }
@@ -117,7 +115,7 @@ public sealed partial class TickerWorker(
                         break;
                     case PublishOutcome.NotLeader:
                         activity?.SetStatus(ActivityStatusCode.Error, "not the leader");
-                        _isLeader = false;
+                        status.NotLeader();
                         LogLost();
                         break;
                     default:
