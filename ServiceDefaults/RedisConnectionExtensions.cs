@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using AspireSse.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -40,8 +42,19 @@ public static class RedisConnectionExtensions
         {
             var loggerFactory = sp.GetRequiredService<ILoggerFactory>();
             options.LoggerFactory ??= loggerFactory;
-            return ConnectionMultiplexer.Connect(options);
+            var connection = ConnectionMultiplexer.Connect(options);
+            CountReconnects(connection, sp.GetRequiredService<IMeterFactory>());
+            return connection;
         });
         return builder;
+    }
+
+    // StackExchange.Redis reconnects silently; a reconnect rate is the first sign of a flaky Redis.
+    private static void CountReconnects(ConnectionMultiplexer connection, IMeterFactory meterFactory)
+    {
+        var reconnects = meterFactory.Create(SseTelemetry.MeterName).CreateCounter<long>(
+            SseMetrics.RedisReconnects, "{reconnect}", "Redis connections restored after a failure");
+        connection.ConnectionRestored += (_, e) =>
+            reconnects.Add(1, new KeyValuePair<string, object?>("redis.connection.type", e.ConnectionType.ToString()));
     }
 }

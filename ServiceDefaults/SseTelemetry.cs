@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 
 namespace AspireSse.ServiceDefaults;
 
@@ -11,6 +10,12 @@ public static class SseTelemetry
 {
     public const string ActivitySourceName = "AspireSse";
     public const string MeterName = "AspireSse";
+
+    /// <summary>The tick's sequence number, on the publish span and on every relay span.</summary>
+    public const string SequenceTag = "aspiresse.tick.sequence";
+
+    /// <summary>On a relay span: how many of this replica's clients the tick was queued for.</summary>
+    public const string RelayClientsTag = "aspiresse.relay.clients";
 
     public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
 }

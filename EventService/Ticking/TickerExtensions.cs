@@ -23,6 +23,7 @@ public static class TickerExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TickerStatus>();
         builder.Services.AddSingleton<TickPublisher>();
+        builder.Services.AddSingleton<TickerMetrics>();
         builder.Services.AddHostedService<TickerWorker>();
 
         builder.Services.AddHealthChecks().AddCheck<TickerHealthCheck>("ticker", tags: ["ready"]);

@@ -12,6 +12,7 @@ namespace AspireSse.EventService.Ticking;
 public sealed partial class TickerWorker(
     TickPublisher publisher,
     TickerStatus status,
+    TickerMetrics metrics,
     IOptions<TickerOptions> options,
     TimeProvider time,
     ILogger<TickerWorker> logger) : BackgroundService
@@ -100,10 +101,16 @@ public sealed partial class TickerWorker(
 
                 var sequence = position.Value.Counter + 1;
                 using var activity = SseTelemetry.ActivitySource.StartActivity($"{ChannelName} publish", ActivityKind.Producer);
+                // OpenTelemetry's messaging conventions, so the dashboard groups it with other messaging.
                 activity?.SetTag("messaging.system", "redis");
                 activity?.SetTag("messaging.operation.type", "send");
+                activity?.SetTag("messaging.operation.name", "publish");
                 activity?.SetTag("messaging.destination.name", ChannelName);
-                activity?.SetTag("aspiresse.tick.sequence", sequence);
+                activity?.SetTag("messaging.message.id", new TickId(position.Value.Epoch, sequence).ToString());
+                activity?.SetTag(SseTelemetry.SequenceTag, sequence);
+
+                // Pub/sub has no headers: the span's context travels inside the tick, so every replica's
+                // relay span joins this trace.
 
                 var tick = new Tick(position.Value.Epoch, sequence, time.GetUtcNow(), activity?.Id, activity?.TraceStateString);
                 switch (await publisher.PublishAsync(tick, settings.HistoryLength, settings.LeaseTime))
@@ -111,6 +118,7 @@ public sealed partial class TickerWorker(
                     case PublishOutcome.Published:
                         position = position.Value with { Counter = sequence };
                         status.Published(sequence);
+                        metrics.Published();
                         LogPublished(sequence);
                         break;
                     case PublishOutcome.NotLeader:

@@ -13,5 +13,9 @@ public enum RelayItemKind
     Drain,
 }
 
-/// <summary>An event ready to write, plus what a client's writer needs to keep its place.</summary>
-public readonly record struct RelayItem(SseItem<string> Event, RelayItemKind Kind, string? Epoch = null, long Sequence = 0);
+/// <summary>
+/// An event ready to write, plus what a client's writer needs to keep its place (and, for a tick,
+/// to measure how long it took to reach the client).
+/// </summary>
+public readonly record struct RelayItem(
+    SseItem<string> Event, RelayItemKind Kind, string? Epoch = null, long Sequence = 0, DateTimeOffset PublishedAt = default);

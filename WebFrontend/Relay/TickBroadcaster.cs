@@ -17,6 +17,7 @@ namespace AspireSse.WebFrontend.Relay;
 public sealed partial class TickBroadcaster(
     ReplicaIdentity replica,
     IOptions<TickStreamOptions> options,
+    RelayMetrics metrics,
     ILogger<TickBroadcaster> logger)
 {
     public const string HelloEvent = "hello";
@@ -111,6 +112,7 @@ public sealed partial class TickBroadcaster(
 
             _clients.Add(client);
             _snapshotStale = true;
+            metrics.ClientConnected();
             return client;
         }
     }
@@ -119,7 +121,12 @@ public sealed partial class TickBroadcaster(
     {
         lock (_gate)
         {
-            _snapshotStale |= _clients.Remove(client);
+            if (_clients.Remove(client))
+            {
+                _snapshotStale = true;
+                metrics.ClientsDisconnected(1);
+            }
+
             if (_draining && _clients.Count == 0)
             {
                 _noClientsWhileDraining.TrySetResult();
@@ -217,7 +224,7 @@ public sealed partial class TickBroadcaster(
             new RelayedTick(tick.Epoch, tick.Sequence, tick.PublishedAt, replica.Id, replayed), RelayJsonContext.Default.RelayedTick);
         return new RelayItem(
             new SseItem<string>(data, TickEvent) { EventId = new TickId(tick.Epoch, tick.Sequence).ToString() },
-            RelayItemKind.Tick, tick.Epoch, tick.Sequence);
+            RelayItemKind.Tick, tick.Epoch, tick.Sequence, tick.PublishedAt);
     }
 
     /// <summary>A <c>reset</c>: continue from <paramref name="oldest"/> in <paramref name="epoch"/>.</summary>
@@ -262,12 +269,16 @@ public sealed partial class TickBroadcaster(
 
         if (slow is not null)
         {
+            var removed = 0;
             foreach (var client in slow)
             {
-                _snapshotStale |= _clients.Remove(client);
+                removed += _clients.Remove(client) ? 1 : 0;
                 client.Disconnect();
             }
 
+            _snapshotStale |= removed > 0;
+            metrics.ClientsDisconnected(removed);
+            metrics.SlowClientsCut(slow.Count);
             LogCutSlowClients(slow.Count, options.Value.ClientQueueCapacity);
         }
 

@@ -19,6 +19,7 @@ public static class TickRelayExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ =>
             ReplicaIdentity.FromEnvironment(builder.Configuration["OTEL_RESOURCE_ATTRIBUTES"]));
+        builder.Services.AddSingleton<RelayMetrics>();
         builder.Services.AddSingleton<TickBroadcaster>();
         builder.Services.AddSingleton<RelayStatus>();
         builder.Services.AddSingleton<TickHistory>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AspireSse.ServiceDefaults;
 using AspireSse.ServiceDefaults.Ticks;
 using StackExchange.Redis;
 
@@ -15,6 +16,7 @@ public sealed partial class TickSubscriber(
     TickBroadcaster broadcaster,
     TickHistory history,
     RelayStatus status,
+    RelayMetrics metrics,
     ILogger<TickSubscriber> logger) : BackgroundService
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
@@ -97,7 +99,7 @@ public sealed partial class TickSubscriber(
             {
                 if (missed.Epoch == tick.Epoch && missed.Sequence == broadcaster.LastSequence + 1)
                 {
-                    broadcaster.Publish(missed);
+                    Relay(missed, backfilled: true);
                     filled++;
                 }
             }
@@ -110,7 +112,15 @@ public sealed partial class TickSubscriber(
             }
         }
 
-        broadcaster.Publish(tick);
+        Relay(tick, backfilled: false);
+    }
+
+    private void Relay(Tick tick, bool backfilled)
+    {
+        using var activity = RelayActivities.StartProcess(tick, backfilled);
+        var clients = broadcaster.Publish(tick);
+        activity?.SetTag(SseTelemetry.RelayClientsTag, clients);
+        metrics.TickRelayed(backfilled);
     }
 
     private Tick? Parse(RedisValue message)

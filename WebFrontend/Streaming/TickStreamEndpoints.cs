@@ -30,6 +30,8 @@ public static class TickStreamEndpoints
         HttpContext context,
         TickBroadcaster broadcaster,
         TickHistory history,
+        RelayMetrics metrics,
+        TimeProvider time,
         IOptions<TickStreamOptions> options,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader,
         [FromQuery] string? lastEventId)
@@ -74,7 +76,7 @@ public static class TickStreamEndpoints
         // delivers nothing until the buffer fills.
         context.Response.Headers["X-Accel-Buffering"] = "no";
         return TypedResults.ServerSentEvents(
-            WriteEventsAsync(client, resumeAfter, broadcaster, history, context, context.RequestAborted));
+            WriteEventsAsync(client, resumeAfter, broadcaster, history, metrics, time, context, context.RequestAborted));
     }
 
     private static ProblemHttpResult InvalidId(string detail) =>
@@ -89,6 +91,8 @@ public static class TickStreamEndpoints
         TickId? resumeAfter,
         TickBroadcaster broadcaster,
         TickHistory history,
+        RelayMetrics metrics,
+        TimeProvider time,
         HttpContext context,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -117,13 +121,21 @@ public static class TickStreamEndpoints
             }
 
             cursor = after;
-            await foreach (var tick in history.ReadAsync(after + 1, client.StartSequence, cancellationToken))
+            var replayed = 0;
+            using (var replay = RelayActivities.StartReplay(resume))
             {
-                if (tick.Epoch == epoch && tick.Sequence == cursor + 1)
+                await foreach (var tick in history.ReadAsync(after + 1, client.StartSequence, cancellationToken))
                 {
-                    cursor = tick.Sequence;
-                    yield return broadcaster.TickItem(tick, replayed: true).Event;
+                    if (tick.Epoch == epoch && tick.Sequence == cursor + 1)
+                    {
+                        cursor = tick.Sequence;
+                        RelayActivities.AddReplayed(replay, tick, ++replayed);
+                        yield return broadcaster.TickItem(tick, replayed: true).Event;
+                    }
                 }
+
+                RelayActivities.EndReplay(replay, replayed);
+                metrics.Replayed(replayed);
             }
 
             // A client ahead of this replica (it came from a faster one) skips live ticks it has.
@@ -151,6 +163,12 @@ public static class TickStreamEndpoints
             }
 
             yield return item.Event;
+
+            if (item.Kind == RelayItemKind.Tick)
+            {
+                // The formatter asks for the next event only after writing this one, so now is the write time.
+                metrics.Delivered(item.PublishedAt, time.GetUtcNow());
+            }
         }
     }
 }

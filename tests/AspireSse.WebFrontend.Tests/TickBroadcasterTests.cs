@@ -1,6 +1,9 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
+using AspireSse.ServiceDefaults;
 using AspireSse.ServiceDefaults.Ticks;
 using AspireSse.WebFrontend.Relay;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -107,6 +110,34 @@ public sealed class TickBroadcasterTests
     }
 
     [Fact]
+    public void ClientGaugeCountsEveryClientOnceThroughCutAndDisconnect()
+    {
+        using var meters = new MeterRecorder();
+        var broadcaster = CreateBroadcaster(capacity: 4, meters.Factory);
+        var stalled = broadcaster.Connect();
+        var healthy = broadcaster.Connect();
+        Assert.Equal(2, meters.Sum(SseMetrics.ConnectedClients));
+
+        for (var sequence = 1; sequence <= 10; sequence++)
+        {
+            broadcaster.Publish(TickAt(sequence));
+            while (healthy.Events.TryRead(out _))
+            {
+            }
+        }
+
+        Assert.True(stalled.WasCut);
+        Assert.Equal(1, meters.Sum(SseMetrics.SlowClientsCut));
+        Assert.Equal(1, meters.Sum(SseMetrics.ConnectedClients));
+
+        // The cut client's request ends afterwards; it must not be subtracted a second time.
+        stalled.Dispose();
+        Assert.Equal(1, meters.Sum(SseMetrics.ConnectedClients));
+        healthy.Dispose();
+        Assert.Equal(0, meters.Sum(SseMetrics.ConnectedClients));
+    }
+
+    [Fact]
     public void DisconnectedClientStopsReceiving()
     {
         var broadcaster = CreateBroadcaster();
@@ -137,10 +168,14 @@ public sealed class TickBroadcasterTests
 
     private const string Epoch = "e1";
 
-    private static TickBroadcaster CreateBroadcaster(int capacity = 64)
+    private static readonly IMeterFactory Meters = new ServiceCollection().AddMetrics().BuildServiceProvider()
+        .GetRequiredService<IMeterFactory>();
+
+    private static TickBroadcaster CreateBroadcaster(int capacity = 64, IMeterFactory? meters = null)
     {
         var broadcaster = new TickBroadcaster(new ReplicaIdentity("replica-under-test"),
             Options.Create(new TickStreamOptions { ClientQueueCapacity = capacity }),
+            new RelayMetrics(meters ?? Meters),
             NullLogger<TickBroadcaster>.Instance);
         broadcaster.Initialize(Epoch, 0);
         return broadcaster;

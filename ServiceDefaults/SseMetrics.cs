@@ -1,0 +1,32 @@
+namespace AspireSse.ServiceDefaults;
+
+/// <summary>
+/// The names of every instrument on the <see cref="SseTelemetry.MeterName"/> meter. Both services
+/// and the tests use these, so a dashboard query, a service and its test cannot drift apart.
+/// </summary>
+public static class SseMetrics
+{
+    /// <summary>Counter, EventService: ticks the leader published (each one exactly once across all instances).</summary>
+    public const string TicksPublished = "aspiresse.ticks.published";
+
+    /// <summary>Counter, WebFrontend: ticks this replica fanned out; <c>aspiresse.relay.source</c> is <c>live</c> or <c>backfill</c>.</summary>
+    public const string TicksRelayed = "aspiresse.ticks.relayed";
+
+    /// <summary>UpDownCounter, WebFrontend: SSE clients connected to this replica now.</summary>
+    public const string ConnectedClients = "aspiresse.sse.clients";
+
+    /// <summary>Histogram (ms), WebFrontend: from the tick's publish timestamp to its write to one client.</summary>
+    public const string DeliveryLatency = "aspiresse.tick.delivery.latency";
+
+    /// <summary>Counter, WebFrontend: clients disconnected because their queue was full.</summary>
+    public const string SlowClientsCut = "aspiresse.sse.clients.cut";
+
+    /// <summary>Counter, WebFrontend: ticks written from the history stream to clients that resumed.</summary>
+    public const string EventsReplayed = "aspiresse.sse.events.replayed";
+
+    /// <summary>Counter, both services: Redis connections restored after a failure; <c>redis.connection.type</c> says which.</summary>
+    public const string RedisReconnects = "aspiresse.redis.reconnects";
+
+    /// <summary>The <see cref="TicksRelayed"/> tag saying whether a tick came live or was filled in from history.</summary>
+    public const string RelaySourceTag = "aspiresse.relay.source";
+}

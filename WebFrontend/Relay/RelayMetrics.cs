@@ -1,0 +1,51 @@
+using System.Diagnostics.Metrics;
+using AspireSse.ServiceDefaults;
+
+namespace AspireSse.WebFrontend.Relay;
+
+/// <summary>The relay's instruments (names and meanings in <see cref="SseMetrics"/>).</summary>
+public sealed class RelayMetrics
+{
+    private static readonly KeyValuePair<string, object?> Live = new(SseMetrics.RelaySourceTag, "live");
+    private static readonly KeyValuePair<string, object?> Backfill = new(SseMetrics.RelaySourceTag, "backfill");
+
+    private readonly Counter<long> _relayed;
+    private readonly UpDownCounter<long> _clients;
+    private readonly Histogram<double> _latency;
+    private readonly Counter<long> _cut;
+    private readonly Counter<long> _replayed;
+
+    public RelayMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(SseTelemetry.MeterName);
+        _relayed = meter.CreateCounter<long>(SseMetrics.TicksRelayed, "{tick}", "Ticks this replica fanned out to its clients");
+        _clients = meter.CreateUpDownCounter<long>(SseMetrics.ConnectedClients, "{client}", "SSE clients connected to this replica");
+        _latency = meter.CreateHistogram(SseMetrics.DeliveryLatency, "ms", "Time from a tick's publish to its write to a client",
+            advice: new InstrumentAdvice<double>
+            {
+                // Ticks normally arrive in a few ms; the upper buckets catch stalls and backfills.
+                HistogramBucketBoundaries = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
+            });
+        _cut = meter.CreateCounter<long>(SseMetrics.SlowClientsCut, "{client}", "Clients disconnected because their queue was full");
+        _replayed = meter.CreateCounter<long>(SseMetrics.EventsReplayed, "{tick}", "Ticks replayed from history to resuming clients");
+    }
+
+    public void TickRelayed(bool backfilled) => _relayed.Add(1, backfilled ? Backfill : Live);
+
+    public void ClientConnected() => _clients.Add(1);
+
+    public void ClientsDisconnected(int count) => _clients.Add(-count);
+
+    public void SlowClientsCut(int count) => _cut.Add(count);
+
+    public void Replayed(int count)
+    {
+        if (count > 0)
+        {
+            _replayed.Add(count);
+        }
+    }
+
+    public void Delivered(DateTimeOffset publishedAt, DateTimeOffset writtenAt) =>
+        _latency.Record((writtenAt - publishedAt).TotalMilliseconds);
+}
