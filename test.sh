@@ -12,8 +12,9 @@ passed=0 failed=0 skipped=0
 results="$PWD/TestResults"
 rm -rf "$results"
 mkdir -p "$results"
-# The fault tests append one "faults: …" line per scenario here; they are repeated at the end.
-export ASPIRESSE_FAULTS_LOG="$results/faults.log"
+# Tests append what they measured here ("faults: …" per fault scenario, "telemetry: …" per trace
+# checked); the lines are repeated at the end.
+export ASPIRESSE_REPORT_LOG="$results/report.log"
 
 summary() {
   echo "$passed passed, $failed failed, $skipped skipped"
@@ -74,10 +75,10 @@ else
   count_results "$results/AspireSse.AppHost.Tests.trx" AspireSse.AppHost.Tests
 fi
 
-if [ -s "$ASPIRESSE_FAULTS_LOG" ]; then
+if [ -s "$ASPIRESSE_REPORT_LOG" ]; then
   echo
-  echo "== fault scenarios (every client's received ticks checked)"
-  cat "$ASPIRESSE_FAULTS_LOG"
+  echo "== what the tests measured"
+  cat "$ASPIRESSE_REPORT_LOG"
 fi
 
 echo

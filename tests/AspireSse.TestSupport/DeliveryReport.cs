@@ -48,17 +48,6 @@ public sealed record DeliveryReport(int Clients, long Ticks, long Lost, long Dup
     public string FaultLine(string scenario) =>
         $"faults: {scenario} clients={Clients} ticks={Ticks} lost={Lost} dup={Duplicated} reordered={Reordered}";
 
-    /// <summary>Appends the line to the file <c>./test.sh</c> prints at the end (when it set one).</summary>
-    public void Publish(string scenario)
-    {
-        var line = FaultLine(scenario);
-        Console.WriteLine(line);
-        if (Environment.GetEnvironmentVariable("ASPIRESSE_FAULTS_LOG") is { Length: > 0 } path)
-        {
-            lock (typeof(DeliveryReport))
-            {
-                File.AppendAllLines(path, [line]);
-            }
-        }
-    }
+    /// <summary>Reports the scenario's line (see <see cref="TestReport"/>).</summary>
+    public void Publish(string scenario) => TestReport.Publish(FaultLine(scenario));
 }

@@ -14,6 +14,7 @@ public sealed class SseTestClient : IAsyncDisposable
     private Task _reader = Task.CompletedTask;
     private Exception? _failure;
     private bool _ended;
+    private int _disposed;
 
     private SseTestClient()
     {
@@ -156,8 +157,14 @@ public sealed class SseTestClient : IAsyncDisposable
     private static string Describe(IReadOnlyList<SseEvent> events) =>
         events.Count == 0 ? "none" : string.Join(", ", events.TakeLast(10).Select(e => e.Id is null ? e.Type : $"{e.Type}#{e.Id}"));
 
+    /// <summary>Closes the stream; safe to call again (a test may close a client its fixture also owns).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         Response?.Dispose();
         await _reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
