@@ -1,5 +1,3 @@
-using System.Net.ServerSentEvents;
-
 namespace AspireSse.WebFrontend.Relay;
 
 public enum RelayItemKind
@@ -14,8 +12,9 @@ public enum RelayItemKind
 }
 
 /// <summary>
-/// An event ready to write, plus what a client's writer needs to keep its place (and, for a tick,
-/// to measure how long it took to reach the client).
+/// An event encoded for the wire (<see cref="SseFrame"/>), plus what a client's writer needs to keep
+/// its place (and, for a tick, to measure how long it took to reach the client). The frame is shared
+/// by every client the event goes to.
 /// </summary>
 public readonly record struct RelayItem(
-    SseItem<string> Event, RelayItemKind Kind, string? Epoch = null, long Sequence = 0, DateTimeOffset PublishedAt = default);
+    byte[] Frame, RelayItemKind Kind, string? Epoch = null, long Sequence = 0, DateTimeOffset PublishedAt = default);

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net.ServerSentEvents;
-using System.Text.Json;
 using AspireSse.ServiceDefaults.Ticks;
 using Microsoft.Extensions.Options;
 
@@ -97,11 +95,10 @@ public sealed partial class TickBroadcaster(
         lock (_gate)
         {
             var client = new TickClient(this, options.Value.ClientQueueCapacity, _epoch, _lastSequence);
-            var hello = JsonSerializer.Serialize(new Hello(replica.Id, _epoch, _lastSequence), RelayJsonContext.Default.Hello);
             // Every client gets its own jittered retry, so a replica's clients do not reconnect in lockstep.
-            client.TryEnqueue(new RelayItem(
-                new SseItem<string>(hello, HelloEvent) { ReconnectionInterval = options.Value.JitteredReconnectDelay() },
-                RelayItemKind.Hello, _epoch, _lastSequence));
+            var hello = SseFrame.Encode(HelloEvent, new Hello(replica.Id, _epoch, _lastSequence), RelayJsonContext.Default.Hello,
+                retry: options.Value.JitteredReconnectDelay());
+            client.TryEnqueue(new RelayItem(hello, RelayItemKind.Hello, _epoch, _lastSequence));
 
             if (_draining)
             {
@@ -186,8 +183,8 @@ public sealed partial class TickBroadcaster(
     {
         lock (_gate)
         {
-            var data = JsonSerializer.Serialize(new Heartbeat(replica.Id, _lastSequence), RelayJsonContext.Default.Heartbeat);
-            EnqueueToAll(new RelayItem(new SseItem<string>(data, HeartbeatEvent), RelayItemKind.Heartbeat));
+            var heartbeat = SseFrame.Encode(HeartbeatEvent, new Heartbeat(replica.Id, _lastSequence), RelayJsonContext.Default.Heartbeat);
+            EnqueueToAll(new RelayItem(heartbeat, RelayItemKind.Heartbeat));
         }
     }
 
@@ -220,29 +217,27 @@ public sealed partial class TickBroadcaster(
     /// <summary>The <c>tick</c> event for a tick, as live relaying and replay both write it.</summary>
     public RelayItem TickItem(Tick tick, bool replayed)
     {
-        var data = JsonSerializer.Serialize(
-            new RelayedTick(tick.Epoch, tick.Sequence, tick.PublishedAt, replica.Id, replayed), RelayJsonContext.Default.RelayedTick);
-        return new RelayItem(
-            new SseItem<string>(data, TickEvent) { EventId = new TickId(tick.Epoch, tick.Sequence).ToString() },
-            RelayItemKind.Tick, tick.Epoch, tick.Sequence, tick.PublishedAt);
+        var frame = SseFrame.Encode(TickEvent, new RelayedTick(tick.Epoch, tick.Sequence, tick.PublishedAt, replica.Id, replayed),
+            RelayJsonContext.Default.RelayedTick, id: new TickId(tick.Epoch, tick.Sequence).ToString());
+        return new RelayItem(frame, RelayItemKind.Tick, tick.Epoch, tick.Sequence, tick.PublishedAt);
     }
 
     /// <summary>A <c>reset</c>: continue from <paramref name="oldest"/> in <paramref name="epoch"/>.</summary>
     public static RelayItem ResetItem(string epoch, long oldest, long current, string reason)
     {
-        var data = JsonSerializer.Serialize(new Reset(epoch, oldest, current, reason), RelayJsonContext.Default.Reset);
         // The id moves the browser's Last-Event-ID into the new position, so a reconnect right after
         // the reset resumes from here rather than asking for the old position again.
-        return new RelayItem(
-            new SseItem<string>(data, ResetEvent) { EventId = new TickId(epoch, oldest - 1).ToString() },
-            RelayItemKind.Reset, epoch, oldest - 1);
+        var frame = SseFrame.Encode(ResetEvent, new Reset(epoch, oldest, current, reason), RelayJsonContext.Default.Reset,
+            id: new TickId(epoch, oldest - 1).ToString());
+        return new RelayItem(frame, RelayItemKind.Reset, epoch, oldest - 1);
     }
 
     private RelayItem DrainItem()
     {
         var retry = options.Value.JitteredReconnectDelay();
-        var data = JsonSerializer.Serialize(new Drain(replica.Id, (long)retry.TotalMilliseconds), RelayJsonContext.Default.Drain);
-        return new RelayItem(new SseItem<string>(data, DrainEvent) { ReconnectionInterval = retry }, RelayItemKind.Drain);
+        var frame = SseFrame.Encode(DrainEvent, new Drain(replica.Id, (long)retry.TotalMilliseconds), RelayJsonContext.Default.Drain,
+            retry: retry);
+        return new RelayItem(frame, RelayItemKind.Drain);
     }
 
     private int EnqueueToAll(RelayItem item)

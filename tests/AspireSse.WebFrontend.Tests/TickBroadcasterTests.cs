@@ -98,7 +98,7 @@ public sealed class TickBroadcasterTests
             // The healthy client has each tick as soon as it is published, whatever the stalled one does.
             using var timeout = new CancellationTokenSource(Timeout);
             var item = await healthy.Events.ReadAsync(timeout.Token);
-            Assert.Equal($"{Epoch}-{sequence}", item.Event.EventId);
+            Assert.Equal($"{Epoch}-{sequence}", Parse(item).EventId);
 
             Assert.True(stalled.Events.Count <= capacity, $"stalled queue grew to {stalled.Events.Count}");
         }
@@ -188,7 +188,7 @@ public sealed class TickBroadcasterTests
         var items = new List<System.Net.ServerSentEvents.SseItem<string>>();
         while (client.Events.TryRead(out var item))
         {
-            items.Add(item.Event);
+            items.Add(Parse(item));
         }
 
         return items;
@@ -228,4 +228,8 @@ public sealed class TickBroadcasterTests
         Assert.True(client.Events.Completion.IsCompleted);
         Assert.True(broadcaster.IsDraining);
     }
+
+    // Reads the frame back as a browser would, so these tests also check the bytes on the wire.
+    private static System.Net.ServerSentEvents.SseItem<string> Parse(RelayItem item) =>
+        Assert.Single(System.Net.ServerSentEvents.SseParser.Create(new MemoryStream(item.Frame)).Enumerate());
 }
