@@ -14,7 +14,8 @@ internal static class RedisResources
     public static IResourceBuilder<IResourceWithConnectionString> AddRedisFromConfiguration(
         this IDistributedApplicationBuilder builder, string name)
     {
-        var runAs = builder.Configuration[RunAsSetting] ?? "container";
+        // An empty value (Redis__RunAs= in the environment) means the default, as an unset one does.
+        var runAs = builder.Configuration[RunAsSetting] is { Length: > 0 } setting ? setting : "container";
         if (string.Equals(runAs, "container", StringComparison.OrdinalIgnoreCase))
         {
             // A data volume (which also turns on Redis persistence) keeps the count going across
