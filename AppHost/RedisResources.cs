@@ -48,8 +48,8 @@ internal static class RedisResources
         // which StackExchange.Redis would read as a separator.
         var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
 
-        // Not proxied: Aspire picks a free port and redis-server itself listens on it, so the port in
-        // the connection string is the port passed to --port.
+        // Not proxied: Aspire picks one free port as both the endpoint's port and its target port, and
+        // redis-server itself listens there, so the connection string names the port passed to --port.
         var server = builder.AddExecutable($"{name}-server", "redis-server", builder.AppHostDirectory)
             .WithEndpoint(name: "tcp", scheme: "redis", isProxied: false);
         var endpoint = server.GetEndpoint("tcp");

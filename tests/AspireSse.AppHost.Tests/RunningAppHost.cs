@@ -25,6 +25,10 @@ internal sealed class RunningAppHost : IAsyncDisposable
 
     public DistributedApplication App { get; }
 
+    /// <summary>True when the AppHost runs redis-server (a resource named redis-server) instead of the container.</summary>
+    public static bool RedisIsExecutable =>
+        string.Equals(Environment.GetEnvironmentVariable(RedisRunAsVariable), "executable", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>
     /// Every resource the AppHost starts by itself; hidden ones that start on request (such as the
     /// rebuilder Aspire adds for each project) are left out, since they never run in a test.
