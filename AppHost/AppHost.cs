@@ -1,9 +1,13 @@
+// What the AppHost runs, in the order it starts:
+//   redis         counter, tick history and channel: a container by default, or a local redis-server
+//                 with Redis:RunAs=executable (RedisResources.cs)
+//   eventservice  publishes the ticks; healthy once it has published
+//   webfrontend   three replicas relaying the ticks over SSE, behind Aspire's proxy
+using AspireSse.AppHost;
+
 var builder = DistributedApplication.CreateBuilder(args);
 
-// The counter and the tick history live in Redis: a data volume (which also turns on Redis
-// persistence) keeps the count going across container restarts.
-var redis = builder.AddRedis("redis")
-    .WithDataVolume();
+var redis = builder.AddRedisFromConfiguration("redis");
 
 var eventService = builder.AddProject<Projects.AspireSse_EventService>("eventservice")
     .WithReference(redis)

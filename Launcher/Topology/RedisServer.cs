@@ -1,27 +1,30 @@
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace AspireSse.Launcher.Topology;
 
 /// <summary>
 /// A private redis-server: loopback only, a free port, a generated password, append-only-file
-/// persistence in its own data directory (removed when the topology is disposed).
+/// persistence in its own data directory (removed when the topology is disposed); optionally TLS only.
 /// </summary>
 public sealed class RedisServer : ManagedProcess
 {
-    private RedisServer(string executable, int port, string password, string dataDirectory, bool persistence, OutputSink output)
+    private RedisServer(string executable, int port, string password, string dataDirectory, bool persistence, RedisTls? tls, OutputSink output)
         // In its own session, so the terminal's Ctrl+C reaches the services and the launcher but not
         // Redis: the launcher stops Redis last, after the services have let go of it.
         : base("redis", File.Exists(SetSid) ? SetSid : executable,
             File.Exists(SetSid)
-                ? [executable, .. Arguments(port, password, dataDirectory, persistence)]
-                : Arguments(port, password, dataDirectory, persistence),
+                ? [executable, .. Arguments(port, password, dataDirectory, persistence, tls)]
+                : Arguments(port, password, dataDirectory, persistence, tls),
             new Dictionary<string, string?>(), output)
     {
         Port = port;
         Password = password;
         DataDirectory = dataDirectory;
+        Tls = tls;
     }
 
     private const string SetSid = "/usr/bin/setsid";
@@ -32,10 +35,16 @@ public sealed class RedisServer : ManagedProcess
 
     public string DataDirectory { get; }
 
-    /// <summary>The StackExchange.Redis connection string, in the form Aspire's Redis resource gives.</summary>
-    public string ConnectionString => $"127.0.0.1:{Port},password={Password}";
+    /// <summary>Set when the server accepts TLS connections only.</summary>
+    public RedisTls? Tls { get; }
 
-    public static RedisServer Create(OutputSink output, bool persistence = true)
+    /// <summary>The StackExchange.Redis connection string, in the form Aspire's Redis resource gives.</summary>
+    public string ConnectionString => Tls is null
+        ? $"127.0.0.1:{Port},password={Password}"
+        // The host must be one the certificate names; Aspire's TLS connection string names localhost too.
+        : $"localhost:{Port},password={Password},ssl=true";
+
+    public static RedisServer Create(OutputSink output, bool persistence = true, RedisTls? tls = null)
     {
         var executable = FindExecutable()
             ?? throw new InvalidOperationException(
@@ -44,7 +53,7 @@ public sealed class RedisServer : ManagedProcess
         var dataDirectory = Directory.CreateTempSubdirectory("aspiresse-redis-").FullName;
         // Hex keeps the password free of characters that need escaping in a connection string.
         var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        return new RedisServer(executable, FreePort.Next(), password, dataDirectory, persistence, output);
+        return new RedisServer(executable, FreePort.Next(), password, dataDirectory, persistence, tls, output);
     }
 
     /// <summary>Waits until the server answers an authenticated PING.</summary>
@@ -96,7 +105,7 @@ public sealed class RedisServer : ManagedProcess
     {
         using var client = new TcpClient();
         await client.ConnectAsync("127.0.0.1", Port, cancellationToken);
-        var stream = client.GetStream();
+        await using var stream = Tls is null ? client.GetStream() : await AuthenticateAsync(client.GetStream(), Tls, cancellationToken);
         await stream.WriteAsync(Encoding.ASCII.GetBytes($"AUTH {Password}\r\nPING\r\n"), cancellationToken);
         var buffer = new byte[64];
         var received = new StringBuilder();
@@ -118,9 +127,23 @@ public sealed class RedisServer : ManagedProcess
         return true;
     }
 
-    private static IEnumerable<string> Arguments(int port, string password, string dataDirectory, bool persistence) =>
+    /// <summary>TLS as a client of this server, trusting only the server's own CA file.</summary>
+    private static async Task<Stream> AuthenticateAsync(NetworkStream stream, RedisTls tls, CancellationToken cancellationToken)
+    {
+        var trust = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        trust.CustomTrustStore.ImportFromPemFile(tls.CaCertificateFile);
+        var ssl = new SslStream(stream);
+        await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            CertificateChainPolicy = trust,
+        }, cancellationToken);
+        return ssl;
+    }
+
+    private static IEnumerable<string> Arguments(int port, string password, string dataDirectory, bool persistence, RedisTls? tls) =>
     [
-        "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        .. PortArguments(port, tls),
         "--bind", "127.0.0.1",
         "--requirepass", password,
         "--dir", dataDirectory,
@@ -129,6 +152,20 @@ public sealed class RedisServer : ManagedProcess
         "--appendonly", persistence ? "yes" : "no",
         "--appendfsync", "everysec",
     ];
+
+    // With TLS the plain port is closed (0), so nothing can reach the server without TLS. Client
+    // certificates are not asked for, as in Aspire's run mode.
+    private static IEnumerable<string> PortArguments(int port, RedisTls? tls) => tls is null
+        ? ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]
+        :
+        [
+            "--port", "0",
+            "--tls-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tls-cert-file", tls.CertificateFile,
+            "--tls-key-file", tls.KeyFile,
+            "--tls-ca-cert-file", tls.CaCertificateFile,
+            "--tls-auth-clients", "no",
+        ];
 
     private static string? FindExecutable()
     {

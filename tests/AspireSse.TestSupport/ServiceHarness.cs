@@ -20,9 +20,10 @@ public sealed class ServiceHarness : IAsyncDisposable
 
     public IReadOnlyList<ServiceProcess> Services => _services;
 
-    public static async Task<ServiceHarness> StartAsync(bool redisPersistence = true, CancellationToken cancellationToken = default)
+    public static async Task<ServiceHarness> StartAsync(bool redisPersistence = true, RedisTls? redisTls = null,
+        CancellationToken cancellationToken = default)
     {
-        var redis = RedisServer.Create(Discard, redisPersistence);
+        var redis = RedisServer.Create(Discard, redisPersistence, redisTls);
         var harness = new ServiceHarness(redis);
         try
         {
