@@ -6,6 +6,8 @@
   const state = $("state");
   const replica = $("replica");
   const replicasSeen = $("replicas-seen");
+  const replicaNames = $("replica-names");
+  const tabs = $("tabs");
   const age = $("age");
   const reconnects = $("reconnects");
   const resumed = $("resumed");
@@ -33,8 +35,9 @@
     return sorted[Math.floor(sorted.length / 2)];
   };
 
-  // A hand-drawn bar chart: one bar per live tick, newest on the right, scaled to a round maximum.
-  const drawChart = (latencies) => {
+  // A hand-drawn bar chart: one bar per live tick, newest on the right, scaled to a round maximum;
+  // a dashed line marks where the stream was picked up again after a reconnect.
+  const drawChart = (samples) => {
     const styles = getComputedStyle(document.documentElement);
     const ratio = window.devicePixelRatio || 1;
     const width = chart.clientWidth;
@@ -49,13 +52,13 @@
     g.setTransform(ratio, 0, 0, ratio, 0, 0);
     g.clearRect(0, 0, width, height);
 
-    const top = Math.max(10, ...latencies);
+    const top = Math.max(10, ...samples.map((s) => s.ms));
     const step = 10 ** Math.floor(Math.log10(top));
     const scale = Math.ceil(top / step) * step;
-    const axis = 44;
+    g.font = "12px system-ui, sans-serif";
+    const axis = Math.ceil(g.measureText(`${scale} ms`).width) + 10;
     const plot = { left: axis, top: 8, width: width - axis - 4, height: height - 16 };
 
-    g.font = "12px system-ui, sans-serif";
     g.textAlign = "right";
     g.textBaseline = "middle";
     g.lineWidth = 1;
@@ -71,17 +74,28 @@
     }
 
     const slot = plot.width / 60;
-    g.fillStyle = styles.getPropertyValue("--accent");
-    latencies.forEach((ms, i) => {
-      const h = Math.max(1, (ms / scale) * plot.height);
-      const x = plot.left + plot.width - (latencies.length - i) * slot;
+    samples.forEach((sample, i) => {
+      const h = Math.max(1, (sample.ms / scale) * plot.height);
+      const x = plot.left + plot.width - (samples.length - i) * slot;
+      g.fillStyle = styles.getPropertyValue("--accent");
       g.fillRect(x + 1, plot.top + plot.height - h, Math.max(1, slot - 2), h);
+      if (sample.afterReconnect) {
+        g.strokeStyle = styles.getPropertyValue("--warn");
+        g.setLineDash([4, 3]);
+        g.beginPath();
+        g.moveTo(Math.round(x) + 0.5, plot.top);
+        g.lineTo(Math.round(x) + 0.5, plot.top + plot.height);
+        g.stroke();
+        g.setLineDash([]);
+      }
     });
   };
 
-  const describeLatency = (latencies) => {
-    if (latencies.length === 0) return "Waiting for live ticks…";
-    return `Last ${latencies.length} live ticks: median ${median(latencies)} ms, max ${Math.max(...latencies)} ms.`;
+  const describeLatency = (samples) => {
+    if (samples.length === 0) return "Waiting for live ticks…";
+    const ms = samples.map((s) => s.ms);
+    const marked = samples.some((s) => s.afterReconnect) ? " The dashed line marks a reconnect." : "";
+    return `Last ${ms.length} live ticks: median ${median(ms)} ms, max ${Math.max(...ms)} ms.${marked}`;
   };
 
   const describeTransport = (status) => {
@@ -97,7 +111,8 @@
     state.className = `state state-${status.state}`;
     setText(replica, status.replica ?? "–");
     setText(replicasSeen, status.replicas.length);
-    replicasSeen.title = status.replicas.join(", ");
+    setText(replicaNames, status.replicas.join(", "));
+    setText(tabs, status.tabs ?? 1);
     setText(reconnects, status.reconnects);
     setText(resumed, status.resumed);
     setText(gaps, status.gaps);

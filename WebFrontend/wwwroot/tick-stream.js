@@ -28,6 +28,8 @@
     let lastEventId = null;
     let connections = 0;
     let resetUntil = 0;
+    // The chart marks the first live tick after a reconnect, so a failover is visible in it.
+    let markNextSample = false;
 
     const changed = () => onChange(status);
     const data = (e) => JSON.parse(e.data);
@@ -47,6 +49,7 @@
       const hello = data(e);
       connections += 1;
       status.reconnects = connections - 1;
+      markNextSample = connections > 1;
       seeReplica(hello.replica);
       // Until the first tick, the hello says where live ticks begin: the next one is sequence + 1.
       // After it, every reconnect carries our last id and the server continues from there.
@@ -79,7 +82,8 @@
       if (tick.replayed) {
         status.resumed += 1;
       } else {
-        status.latencies.push(Math.max(0, Date.now() - status.publishedAt));
+        status.latencies.push({ ms: Math.max(0, Date.now() - status.publishedAt), afterReconnect: markNextSample });
+        markNextSample = false;
         if (status.latencies.length > LATENCY_SAMPLES) status.latencies.shift();
       }
 
