@@ -114,7 +114,7 @@ public sealed partial class TickPageTests
     public async Task TabWithoutSharedWorkerHoldsItsOwnConnection()
     {
         await using var run = await BrowserRun.StartAsync(Cancellation);
-        // As in a browser that has no SharedWorker (Chrome on Android, for one).
+        // As in a browser that has no SharedWorker.
         await using var context = await run.NewContextAsync("delete window.SharedWorker;");
 
         var page = await run.OpenPageAsync(context);
