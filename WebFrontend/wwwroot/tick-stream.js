@@ -26,6 +26,9 @@
     let source = null;
     let retryTimer = 0;
     let lastEventId = null;
+    // Whether the current EventSource would resume from lastEventId if it reconnected by itself:
+    // its URL carries it, or it has seen an event with an id (it then sends Last-Event-ID).
+    let sourceKnowsPosition = false;
     let connections = 0;
     let resetUntil = 0;
     // The chart marks the first live tick after a reconnect, so a failover is visible in it.
@@ -33,7 +36,11 @@
 
     const changed = () => onChange(status);
     const data = (e) => JSON.parse(e.data);
-    const remember = (e) => { if (e.lastEventId) lastEventId = e.lastEventId; };
+    const remember = (e) => {
+      if (!e.lastEventId) return;
+      lastEventId = e.lastEventId;
+      sourceKnowsPosition = true;
+    };
 
     const seeReplica = (replica) => {
       status.replica = replica;
@@ -56,6 +63,7 @@
       if (lastEventId === null && hello.epoch) {
         status.epoch = hello.epoch;
         status.sequence = hello.sequence;
+        lastEventId = `${hello.epoch}-${hello.sequence}`;
       }
       goLive();
       changed();
@@ -112,11 +120,15 @@
 
     const onError = () => {
       status.state = "reconnecting";
-      if (source.readyState === EventSource.CLOSED && !retryTimer) {
-        // An error status (a 502 from the gateway while it has not yet noticed a dead replica, a
-        // 503 at the connection cap) makes EventSource give up. Start a new one, resuming through
-        // the query string since a new EventSource cannot send Last-Event-ID. The jitter keeps
-        // every browser a replica had from coming back at the same moment.
+      // An error status (a 502 from the gateway while it has not yet noticed a dead replica, a 503
+      // at the connection cap) makes EventSource give up. And a stream that dropped before its
+      // first tick would come back without Last-Event-ID, skipping the ticks after its hello.
+      // Either way, start a new one that resumes through the query string (a new EventSource
+      // cannot send Last-Event-ID), after a jittered pause so that every browser a replica had
+      // does not come back at the same moment.
+      const lost = source.readyState === EventSource.CLOSED || (!sourceKnowsPosition && lastEventId !== null);
+      if (lost && !retryTimer) {
+        source.close();
         retryTimer = setTimeout(connect, 1000 + Math.random() * 2000);
       }
       changed();
@@ -125,6 +137,7 @@
     function connect() {
       retryTimer = 0;
       if (source) source.close();
+      sourceKnowsPosition = lastEventId !== null;
       source = new EventSource(lastEventId ? `${url}?lastEventId=${encodeURIComponent(lastEventId)}` : url);
       source.addEventListener("hello", onHello);
       source.addEventListener("tick", onTick);
