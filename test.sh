@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 . scripts/prerequisites.sh
 
 require_dotnet
-ensure_debian_packages redis-server:redis-server
+# The browser tests drive the system Chromium (Playwright cannot download its own everywhere).
+ensure_debian_packages redis-server:redis-server chromium:chromium
 
 passed=0 failed=0 skipped=0
 results="$PWD/TestResults"
@@ -88,6 +89,12 @@ if [ -s "$ASPIRESSE_REPORT_LOG" ]; then
   echo
   echo "== what the tests measured"
   cat "$ASPIRESSE_REPORT_LOG"
+fi
+
+if compgen -G "$results/screenshots/*.png" >/dev/null; then
+  echo
+  echo "== screenshots of the page, taken by the browser tests"
+  ls "$results"/screenshots/*.png
 fi
 
 echo

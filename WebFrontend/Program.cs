@@ -7,6 +7,7 @@ var app = builder.Build();
 
 app.UseTickPage();
 app.MapTickStream();
+app.MapTickStats();
 app.MapDefaultEndpoints();
 
 app.Run();

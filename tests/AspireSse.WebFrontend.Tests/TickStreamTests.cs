@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using AspireSse.Launcher.Topology;
 using AspireSse.ServiceDefaults.Ticks;
 using AspireSse.TestSupport;
@@ -132,15 +133,47 @@ public sealed class TickStreamTests
         var html = await Http.GetStringAsync(new Uri(frontend.Url, "/"), Cancellation);
         Assert.Contains("<script src=\"app.js\"></script>", html, StringComparison.Ordinal);
 
-        foreach (var asset in new[] { "/", "/app.js", "/app.css" })
+        foreach (var asset in new[] { "/", "/app.js", "/app.css", "/tick-stream.js", "/tick-worker.js" })
         {
             var text = await Http.GetStringAsync(new Uri(frontend.Url, asset), Cancellation);
             Assert.DoesNotContain("https://", text, StringComparison.Ordinal);
             Assert.DoesNotContain("http://", text, StringComparison.Ordinal);
         }
 
-        Assert.Contains("new EventSource(", await Http.GetStringAsync(new Uri(frontend.Url, "/app.js"), Cancellation), StringComparison.Ordinal);
+        Assert.Contains("new SharedWorker(", await Http.GetStringAsync(new Uri(frontend.Url, "/app.js"), Cancellation), StringComparison.Ordinal);
+        Assert.Contains("new EventSource(", await Http.GetStringAsync(new Uri(frontend.Url, "/tick-stream.js"), Cancellation), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task StatsCountTheStreamsThisReplicaServes()
+    {
+        await using var harness = await StartSystemAsync();
+        var frontend = harness.Services[^1];
+
+        var idle = await StatsAsync(frontend);
+        Assert.Equal("webfrontend-under-test", idle.GetProperty("replica").GetString());
+        Assert.Equal(0, idle.GetProperty("clients").GetInt32());
+
+        var first = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation);
+        await using (var second = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation))
+        {
+            await second.WaitForTicksAsync(1, Timeout, Cancellation);
+            await WaitForClientsAsync(frontend, 2);
+        }
+
+        await WaitForClientsAsync(frontend, 1);
+        await first.DisposeAsync();
+        var after = await WaitForClientsAsync(frontend, 0);
+        Assert.True(after.GetProperty("lastSequence").GetInt64() > 0);
+        Assert.False(string.IsNullOrEmpty(after.GetProperty("epoch").GetString()));
+    }
+
+    private static async Task<JsonElement> StatsAsync(ServiceProcess frontend) =>
+        JsonSerializer.Deserialize<JsonElement>(await Http.GetStringAsync(new Uri(frontend.Url, "/events/stats"), Cancellation));
+
+    private static Task<JsonElement> WaitForClientsAsync(ServiceProcess frontend, int clients) =>
+        Eventually.WaitAsync(() => StatsAsync(frontend), s => s.GetProperty("clients").GetInt32() == clients, Timeout,
+            $"/events/stats to count {clients} client(s)", Cancellation);
 
     private static Task<ServiceHarness> StartSystemAsync(string tickInterval = "00:00:00.100", string heartbeat = "00:00:15", string lease = "00:00:05") =>
         ServiceHarness.StartRelayAsync(

@@ -1,0 +1,18 @@
+using AspireSse.Launcher.Topology;
+using Microsoft.Playwright;
+
+namespace AspireSse.Browser.Tests;
+
+/// <summary>Saves what the page looked like under TestResults/screenshots, which ./test.sh collects.</summary>
+internal static class Screenshots
+{
+    public static string Directory { get; } = Path.Combine(ServiceBinaries.RepositoryRoot, "TestResults", "screenshots");
+
+    public static async Task<string> SaveAsync(IPage page, string name)
+    {
+        var path = Path.Combine(Directory, name + ".png");
+        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        TestContext.Current.TestOutputHelper?.WriteLine($"screenshot: {path}");
+        return path;
+    }
+}
