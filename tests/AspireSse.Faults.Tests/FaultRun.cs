@@ -22,15 +22,25 @@ internal sealed class FaultRun : IAsyncDisposable
 
     public IReadOnlyList<BrowserLikeSseClient> Clients => _clients;
 
+    /// <summary>Short delays, so reconnects and drains happen within the scenario's seconds.</summary>
+    public static IReadOnlyDictionary<string, string?> WebFrontendSettings { get; } = new Dictionary<string, string?>
+    {
+        ["TickStream__ReconnectDelay"] = "00:00:00.200",
+        ["TickStream__DrainDelay"] = "00:00:01.200",
+        ["TickStream__HeartbeatInterval"] = "00:00:01",
+    };
+
     public static async Task<FaultRun> StartAsync(CancellationToken cancellationToken, int clients = 50,
         Action<TopologyOptions>? configure = null)
     {
         var options = new TopologyOptions { Replicas = 3 };
         options.EventServiceEnvironment["Ticks__Interval"] = "00:00:00.020";
         options.EventServiceEnvironment["Ticks__LeaseTime"] = "00:00:01";
-        options.WebFrontendEnvironment["TickStream__ReconnectDelay"] = "00:00:00.200";
-        options.WebFrontendEnvironment["TickStream__DrainDelay"] = "00:00:01.200";
-        options.WebFrontendEnvironment["TickStream__HeartbeatInterval"] = "00:00:01";
+        foreach (var (key, value) in WebFrontendSettings)
+        {
+            options.WebFrontendEnvironment[key] = value;
+        }
+
         configure?.Invoke(options);
 
         var run = new FaultRun(await SseTopology.StartAsync(options, cancellationToken));

@@ -1,3 +1,4 @@
+using AspireSse.Launcher.Topology;
 using AspireSse.ServiceDefaults.Ticks;
 using AspireSse.TestSupport;
 
@@ -86,26 +87,33 @@ public sealed class FaultTests
     [Fact]
     public async Task StalledClientIsCutAndResumesWithoutLossWhileOthersAreUnaffected()
     {
-        await using var run = await FaultRun.StartAsync(Cancellation, configure: o =>
+        await using var run = await FaultRun.StartAsync(Cancellation);
+        // The stalled client gets a replica of its own, outside the gateway, with small socket buffers
+        // and a short queue so that it overflows in seconds. The gateway's replicas keep the defaults,
+        // so the only client that can be cut is the stalled one, however busy the machine is.
+        var settings = new Dictionary<string, string?>(FaultRun.WebFrontendSettings)
         {
-            // Small socket buffers and a short queue, so a stalled reader overflows in seconds.
-            o.WebFrontendEnvironment["TickStream__ClientQueueCapacity"] = "16";
-            o.WebFrontendEnvironment["TickStream__SocketSendBufferBytes"] = "4096";
-            o.WebFrontendEnvironment["Kestrel__Limits__MaxResponseBufferSize"] = "4096";
-        });
-        // Straight to one replica: the gateway would add its own buffers in between.
-        var stalled = run.AddClient(receiveBufferBytes: 1024, server: run.Topology.Frontends[0].Url);
+            ["TickStream__ClientQueueCapacity"] = "16",
+            ["TickStream__SocketSendBufferBytes"] = "4096",
+            ["Kestrel__Limits__MaxResponseBufferSize"] = "4096",
+        };
+        await using var own = SseTopology.CreateWebFrontend(run.Topology.Redis, "webfrontend-stalled", settings, static (_, _) => { });
+        own.Start();
+        await own.WaitHealthyAsync(FaultRun.Timeout, Cancellation);
+
+        var stalled = run.AddClient(receiveBufferBytes: 1024, server: own.Url);
         await Eventually.WaitAsync(() => Task.FromResult(stalled.Ticks.Count), n => n > 0, FaultRun.Timeout, "the stalled client's first tick", Cancellation);
 
         await stalled.PauseReadingAsync();
         await Eventually.WaitAsync(
-            () => Task.FromResult(run.Topology.Frontends.Sum(f => f.RecentOutput.Split('\n').Count(l => l.Contains("slow client", StringComparison.Ordinal)))),
-            cuts => cuts > 0, FaultRun.Timeout, "a replica to cut the stalled client", Cancellation);
+            () => Task.FromResult(own.RecentOutput.Split('\n').Count(l => l.Contains("slow client", StringComparison.Ordinal))),
+            cuts => cuts > 0, FaultRun.Timeout, "its replica to cut the stalled client", Cancellation);
         stalled.ResumeReading();
 
         var report = await run.WaitForRecoveryAsync(Cancellation);
         AssertNothingLost(report, "stalled-client");
         Assert.True(stalled.Connections > 1, "the stalled client reconnected after being cut");
+        Assert.All(run.Topology.Frontends, f => Assert.DoesNotContain("slow client", f.RecentOutput, StringComparison.Ordinal));
     }
 
     [Fact]
