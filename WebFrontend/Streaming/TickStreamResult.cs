@@ -67,18 +67,13 @@ internal sealed class TickStreamResult(
         if (resumeAfter is { } resume && epoch is not null)
         {
             var sameEpoch = resume.Epoch is null || resume.Epoch == epoch;
-            var after = sameEpoch ? Math.Min(resume.Sequence, client.StartSequence) : 0;
-            var oldest = await history.OldestAsync() ?? client.StartSequence + 1;
-            if (!sameEpoch || after + 1 < oldest)
+            cursor = Math.Min(resume.Sequence, client.StartSequence);
+            if (!sameEpoch)
             {
-                writer.Write(TickBroadcaster.ResetItem(epoch, oldest, client.StartSequence, sameEpoch ? "history" : "epoch").Frame);
-                after = oldest - 1;
-            }
-
-            cursor = after;
-            if (!await FlushAsync(writer, cancellationToken))
-            {
-                return;
+                // An id from an earlier epoch: nothing of it is comparable, so start over at the oldest.
+                var oldest = await history.OldestAsync() ?? client.StartSequence + 1;
+                writer.Write(TickBroadcaster.ResetItem(epoch, oldest, client.StartSequence, "epoch").Frame);
+                cursor = oldest - 1;
             }
 
             cursor = await ReplayAsync(writer, epoch, cursor, resume, cancellationToken);
@@ -131,6 +126,12 @@ internal sealed class TickStreamResult(
         }
     }
 
+    /// <summary>
+    /// Writes the retained ticks after <paramref name="cursor"/> up to where the live queue starts.
+    /// Wherever the history no longer holds the next tick (it was trimmed before or during the
+    /// replay) the client gets a <c>reset</c> naming where the stream really continues, so a jump
+    /// is never silent.
+    /// </summary>
     /// <returns>The last sequence written, or -1 when the client went away.</returns>
     private async Task<long> ReplayAsync(PipeWriter writer, string epoch, long cursor, TickId resume, CancellationToken cancellationToken)
     {
@@ -138,9 +139,14 @@ internal sealed class TickStreamResult(
         using var replay = RelayActivities.StartReplay(resume);
         await foreach (var tick in history.ReadAsync(cursor + 1, client.StartSequence, cancellationToken))
         {
-            if (tick.Epoch != epoch || tick.Sequence != cursor + 1)
+            if (tick.Epoch != epoch || tick.Sequence <= cursor)
             {
                 continue;
+            }
+
+            if (tick.Sequence > cursor + 1)
+            {
+                writer.Write(TickBroadcaster.ResetItem(epoch, tick.Sequence, client.StartSequence, "history").Frame);
             }
 
             cursor = tick.Sequence;
@@ -150,6 +156,13 @@ internal sealed class TickStreamResult(
             {
                 return -1;
             }
+        }
+
+        if (cursor < client.StartSequence)
+        {
+            // Everything the client missed is gone: it continues with the live ticks.
+            writer.Write(TickBroadcaster.ResetItem(epoch, client.StartSequence + 1, client.StartSequence, "history").Frame);
+            cursor = client.StartSequence;
         }
 
         RelayActivities.EndReplay(replay, replayed);

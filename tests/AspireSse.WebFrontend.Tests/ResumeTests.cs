@@ -44,6 +44,27 @@ public sealed class ResumeTests
     }
 
     [Fact]
+    public async Task TicksMissingFromHistoryDuringAReplayAreAnnouncedWithAReset()
+    {
+        await using var harness = await StartAsync();
+        var frontend = harness.Services[^1];
+        var (epoch, _) = await PositionAsync(harness, atLeast: 20);
+        // As if trimming had overtaken the replay: ticks 8 to 10 are gone from the stream.
+        var redis = (await harness.ConnectRedisAsync()).GetDatabase();
+        Assert.Equal(3, await redis.StreamDeleteAsync(TickRedisKeys.Stream, ["8-0", "9-0", "10-0"]));
+
+        await using var client = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation, lastEventId: $"{epoch}-5");
+        var events = await client.WaitUntilAsync(e => e.Any(t => t.Type == "tick" && t.Sequence >= 12), Timeout, Cancellation);
+
+        Assert.Equal(["hello", "tick", "tick", "reset", "tick", "tick"], events.Take(6).Select(e => e.Type));
+        Assert.Equal([6L, 7L], events.Skip(1).Take(2).Select(e => e.Sequence));
+        var reset = events[3].Json;
+        Assert.Equal("history", reset.GetProperty("reason").GetString());
+        Assert.Equal(11, reset.GetProperty("oldest").GetInt64());
+        Assert.Equal([11L, 12L], events.Skip(4).Take(2).Select(e => e.Sequence));
+    }
+
+    [Fact]
     public async Task QueryParameterResumesAFirstConnection()
     {
         await using var harness = await StartAsync();
