@@ -46,7 +46,7 @@ public static class BenchCommand
         };
 
         var started = DateTimeOffset.UtcNow;
-        var run = new RunDescription(started, options.Quick ? "quick" : "full", options.TicksPerSecond, options.Window,
+        var run = new RunDescription(started, options.Mode, options.TicksPerSecond, options.Window,
             options.Rounds, MachineInfo.Describe(), MachineInfo.LoadAverage(), options.Note);
         var settings = new RunSettings
         {
@@ -79,7 +79,7 @@ public static class BenchCommand
 
         var rows = SummaryRow.From(results);
         var directory = options.OutputDirectory
-            ?? (options.Quick ? Path.Combine(BuildMetadata.ResultsDirectory, "raw", "quick") : BuildMetadata.ResultsDirectory);
+            ?? (options.Mode == "full" ? BuildMetadata.ResultsDirectory : Path.Combine(BuildMetadata.ResultsDirectory, "raw", options.Mode));
         var subtitle = string.Create(CultureInfo.InvariantCulture,
             $"{run.Mode} run {started:yyyy-MM-dd}, {options.TicksPerSecond:0.##} ticks/s, {Environment.ProcessorCount} cores{(options.Note is null ? "" : ", " + options.Note)}");
         var figures = rows.Count == 0 ? [] : Figures.Write(rows, subtitle.Length > 70 ? subtitle[..70] : subtitle, directory);

@@ -10,11 +10,18 @@ public sealed record BenchOptions
                         [--systems aspiresse,nchan,signalr] [--out DIR] [--note TEXT] [--verbose]
           --quick    1 000 and 10 000 clients, 8 s windows, one round (under 5 minutes); results go to bench/results/raw/quick
           default    1 000, 2 500, 5 000, 10 000 clients, 30 s windows, two rounds; results go to bench/results
+          any of --clients, --rate, --window, --warmup, --rounds, --systems makes a custom run (bench/results/raw/custom)
         """;
 
     public static readonly IReadOnlyList<string> AllSystems = ["aspiresse", "nchan", "signalr"];
 
     public bool Quick { get; init; }
+
+    /// <summary>Some of the workload was set by hand: the results are not the standard full or quick run.</summary>
+    public bool Custom { get; init; }
+
+    /// <summary>quick, full or custom: names the report and where it goes by default.</summary>
+    public string Mode => Custom ? "custom" : Quick ? "quick" : "full";
     public IReadOnlyList<int> Clients { get; init; } = [1_000, 2_500, 5_000, 10_000];
     public double TicksPerSecond { get; init; } = 10;
     public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(30);
@@ -51,22 +58,22 @@ public sealed record BenchOptions
                 case "--help" or "-h":
                     return false;
                 case "--clients" when TryInts(value, out var clients) && clients.All(c => c is >= 1 and <= 60_000):
-                    options = options with { Clients = clients };
+                    options = options with { Clients = clients, Custom = true };
                     break;
                 case "--rate" when TryDouble(value, out var rate) && rate is >= 0.1 and <= 1000:
-                    options = options with { TicksPerSecond = rate };
+                    options = options with { TicksPerSecond = rate, Custom = true };
                     break;
                 case "--window" when TryDouble(value, out var window) && window is >= 1 and <= 3600:
-                    options = options with { Window = TimeSpan.FromSeconds(window) };
+                    options = options with { Window = TimeSpan.FromSeconds(window), Custom = true };
                     break;
                 case "--warmup" when TryDouble(value, out var warmup) && warmup is >= 0 and <= 600:
-                    options = options with { Warmup = TimeSpan.FromSeconds(warmup) };
+                    options = options with { Warmup = TimeSpan.FromSeconds(warmup), Custom = true };
                     break;
                 case "--rounds" when int.TryParse(value, CultureInfo.InvariantCulture, out var rounds) && rounds is >= 1 and <= 20:
-                    options = options with { Rounds = rounds };
+                    options = options with { Rounds = rounds, Custom = true };
                     break;
                 case "--systems" when value?.Split(',') is { Length: > 0 } systems && systems.All(AllSystems.Contains):
-                    options = options with { Systems = systems };
+                    options = options with { Systems = systems, Custom = true };
                     break;
                 case "--out" when !string.IsNullOrWhiteSpace(value):
                     options = options with { OutputDirectory = Path.GetFullPath(value) };

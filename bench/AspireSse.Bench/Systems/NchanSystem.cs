@@ -39,7 +39,7 @@ public sealed class NchanSystem(OutputSink output) : SystemUnderTest("nchan", ou
         _prefix = Directory.CreateTempSubdirectory("aspiresse-bench-nginx-").FullName;
         var port = FreePort.Next();
         var config = Path.Combine(_prefix, "nginx.conf");
-        await File.WriteAllTextAsync(config, NchanConfig.Render(_prefix, port, Redis.Port, Redis.Password), cancellationToken);
+        await File.WriteAllTextAsync(config, NchanConfig.Render(_prefix, port, Redis.Port, Redis.Password, Math.Min(MachineInfo.OpenFileLimit(), 65536)), cancellationToken);
         _url = new Uri($"http://127.0.0.1:{port}");
 
         // -e: the error log before the configuration is read, so nothing touches /var/log/nginx.
