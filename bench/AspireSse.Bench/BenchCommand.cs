@@ -81,8 +81,8 @@ public static class BenchCommand
         var directory = options.OutputDirectory
             ?? (options.Mode == "full" ? BuildMetadata.ResultsDirectory : Path.Combine(BuildMetadata.ResultsDirectory, "raw", options.Mode));
         var subtitle = string.Create(CultureInfo.InvariantCulture,
-            $"{run.Mode} run {started:yyyy-MM-dd}, {options.TicksPerSecond:0.##} ticks/s, {Environment.ProcessorCount} cores{(options.Note is null ? "" : ", " + options.Note)}");
-        var figures = rows.Count == 0 ? [] : Figures.Write(rows, subtitle.Length > 70 ? subtitle[..70] : subtitle, directory);
+            $"{run.Mode} run {started:yyyy-MM-dd}, {options.TicksPerSecond:0.##} ticks/s, {Environment.ProcessorCount} cores, load average {run.LoadAtStart.Split(' ')[0]} at start");
+        var figures = rows.Count == 0 ? [] : Figures.Write(rows, subtitle, directory);
         var markdown = MarkdownReport.Render(run, rows, figures);
         Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(Path.Combine(directory, "benchmark.md"), markdown);

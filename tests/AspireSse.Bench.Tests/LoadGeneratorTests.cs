@@ -33,7 +33,7 @@ public sealed class LoadGeneratorTests
         var redis = await harness.ConnectRedisAsync();
         var final = (long)await redis.GetDatabase().StringGetAsync(TickRedisKeys.Counter);
 
-        Assert.True(await load.WaitForAsync(final, Timeout, Cancellation), "every client reached the last tick");
+        Assert.True(await load.WaitForAsync(final, Timeout, Timeout, Cancellation), "every client reached the last tick");
         var report = load.Report(final);
         Assert.Equal(20 * final, report.Received);
         Assert.Equal(0, report.Lost);

@@ -71,24 +71,32 @@ public sealed class LoadGenerator(LoadTarget target) : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until every connection has received tick <paramref name="finalSequence"/>, or the timeout passes.</summary>
-    public async Task<bool> WaitForAsync(long finalSequence, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until every connection has received tick <paramref name="finalSequence"/>. A server
+    /// still working through a backlog is given time: the wait ends early only once nothing has
+    /// arrived for <paramref name="quiet"/>, and at the latest after <paramref name="limit"/>.
+    /// </summary>
+    public async Task<bool> WaitForAsync(long finalSequence, TimeSpan quiet, TimeSpan limit, CancellationToken cancellationToken)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
+        var total = System.Diagnostics.Stopwatch.StartNew();
+        var sinceProgress = System.Diagnostics.Stopwatch.StartNew();
+        var received = Received;
+        while (_connections.Any(c => c.Error is null && c.LastSequence < finalSequence))
         {
-            while (_connections.Any(c => c.Error is null && c.LastSequence < finalSequence))
+            if (sinceProgress.Elapsed >= quiet || total.Elapsed >= limit)
             {
-                await Task.Delay(100, deadline.Token);
+                return false;
             }
 
-            return true;
+            await Task.Delay(100, cancellationToken);
+            if (Received is var now && now != received)
+            {
+                received = now;
+                sinceProgress.Restart();
+            }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
-        }
+
+        return true;
     }
 
     /// <summary>Every connection's count against ticks 1 to <paramref name="finalSequence"/>.</summary>
