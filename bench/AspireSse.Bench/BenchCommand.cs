@@ -46,14 +46,19 @@ public static class BenchCommand
         };
 
         var started = DateTimeOffset.UtcNow;
+        var settingsNote = options.FrontendEnvironment.Count == 0 ? null
+            : "WebFrontend environment: " + string.Join(", ", options.FrontendEnvironment.Select(e => $"{e.Key}={e.Value}"));
+        var note = string.Join(" · ", new[] { options.Note, settingsNote }.OfType<string>());
         var run = new RunDescription(started, options.Mode, options.TicksPerSecond, options.Window,
-            options.Rounds, MachineInfo.Describe(), MachineInfo.LoadAverage(), options.Note);
+            options.Rounds, MachineInfo.Describe(), MachineInfo.LoadAverage(), note.Length == 0 ? null : note);
         var settings = new RunSettings
         {
             TicksPerSecond = options.TicksPerSecond,
             Window = options.Window,
             Warmup = options.Warmup,
             SettleLimit = options.Quick ? TimeSpan.FromSeconds(8) : TimeSpan.FromSeconds(15),
+            // A quick run must stay quick; a backlog that takes longer than this is itself the finding.
+            CatchUpLimit = options.Quick ? TimeSpan.FromSeconds(30) : TimeSpan.FromMinutes(2),
         };
         OutputSink output = options.Verbose ? (name, line) => Console.WriteLine($"  {name,-14}| {line}") : static (_, _) => { };
 
@@ -67,7 +72,7 @@ public static class BenchCommand
                     var order = round % 2 == 1 ? systems : Enumerable.Reverse(systems).ToList();
                     foreach (var name in order)
                     {
-                        results.Add(await RunOneAsync(name, clients, round, settings, output, stop.Token));
+                        results.Add(await RunOneAsync(name, clients, round, settings, options.FrontendEnvironment, output, stop.Token));
                     }
                 }
             }
@@ -102,12 +107,12 @@ public static class BenchCommand
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    private static async Task<RunResult> RunOneAsync(string name, int clients, int round, RunSettings settings, OutputSink output,
-        CancellationToken cancellationToken)
+    private static async Task<RunResult> RunOneAsync(string name, int clients, int round, RunSettings settings,
+        IReadOnlyDictionary<string, string?> frontendEnvironment, OutputSink output, CancellationToken cancellationToken)
     {
         SystemUnderTest system = name switch
         {
-            "aspiresse" => new RelaySystem(output),
+            "aspiresse" => new RelaySystem(output, frontendEnvironment),
             "nchan" => new NchanSystem(output),
             _ => new SignalRSystem(output),
         };

@@ -7,10 +7,11 @@ public sealed record BenchOptions
 {
     public const string Usage = """
         usage: bench.sh [--quick] [--clients N,N,…] [--rate TICKS_PER_S] [--window S] [--warmup S] [--rounds R]
-                        [--systems aspiresse,nchan,signalr] [--out DIR] [--note TEXT] [--verbose]
+                        [--systems aspiresse,nchan,signalr] [--env KEY=VALUE]… [--out DIR] [--note TEXT] [--verbose]
           --quick    1 000 and 10 000 clients, 8 s windows, one round (under 5 minutes); results go to bench/results/raw/quick
           default    1 000, 2 500, 5 000, 10 000 clients, 30 s windows, two rounds; results go to bench/results
-          any of --clients, --rate, --window, --warmup, --rounds, --systems makes a custom run (bench/results/raw/custom)
+          --env      an environment variable for our WebFrontend only (repeatable), to compare settings: --env DOTNET_gcServer=0
+          any of --env, --clients, --rate, --window, --warmup, --rounds, --systems makes a custom run (bench/results/raw/custom)
         """;
 
     public static readonly IReadOnlyList<string> AllSystems = ["aspiresse", "nchan", "signalr"];
@@ -30,6 +31,9 @@ public sealed record BenchOptions
     public IReadOnlyList<string> Systems { get; init; } = AllSystems;
     public string? OutputDirectory { get; init; }
     public string? Note { get; init; }
+
+    /// <summary>Extra environment for the WebFrontend under test (e.g. GC settings to compare).</summary>
+    public IReadOnlyDictionary<string, string?> FrontendEnvironment { get; init; } = new Dictionary<string, string?>();
     public bool Verbose { get; init; }
 
     public static BenchOptions QuickDefaults { get; } = new()
@@ -74,6 +78,13 @@ public sealed record BenchOptions
                     break;
                 case "--systems" when value?.Split(',') is { Length: > 0 } systems && systems.All(AllSystems.Contains):
                     options = options with { Systems = systems, Custom = true };
+                    break;
+                case "--env" when value?.Split('=', 2) is [{ Length: > 0 } key, var setting]:
+                    options = options with
+                    {
+                        FrontendEnvironment = new Dictionary<string, string?>(options.FrontendEnvironment) { [key] = setting },
+                        Custom = true,
+                    };
                     break;
                 case "--out" when !string.IsNullOrWhiteSpace(value):
                     options = options with { OutputDirectory = Path.GetFullPath(value) };

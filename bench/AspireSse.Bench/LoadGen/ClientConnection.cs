@@ -69,12 +69,15 @@ public abstract class ClientConnection : IDisposable
                 Error = "closed by the server";
             }
         }
-        catch (Exception ex) when (ex is IOException or SocketException or InvalidDataException or OperationCanceledException
-                                       or ObjectDisposedException or System.Net.WebSockets.WebSocketException)
+        catch (Exception ex)
         {
+            // Whatever ends one connection is that connection's result, reported with the rest;
+            // it must not take the other 9 999 down with it.
             if (!_closing)
             {
-                Error = ex.Message;
+                Error = ex is IOException or SocketException or InvalidDataException or OperationCanceledException
+                    ? ex.Message
+                    : $"{ex.GetType().Name}: {ex.Message}";
             }
         }
         finally

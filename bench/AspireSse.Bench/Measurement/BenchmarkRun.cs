@@ -13,11 +13,6 @@ public static class BenchmarkRun
 {
     private const int WarmupClients = 50;
 
-    // After the ticks stop, a server with a backlog keeps delivering: what arrives late is late,
-    // not lost. Lost is what has not arrived once nothing more comes.
-    private static readonly TimeSpan CatchUpQuiet = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan CatchUpLimit = TimeSpan.FromMinutes(2);
-
     public static async Task<RunResult> RunAsync(SystemUnderTest system, int clients, int round, RunSettings settings,
         Action<string> log, CancellationToken cancellationToken)
     {
@@ -58,7 +53,7 @@ public static class BenchmarkRun
 
             var finalSequence = await system.StopTicksAsync();
             var catchUp = Stopwatch.StartNew();
-            var caughtUp = await load.WaitForAsync(finalSequence, CatchUpQuiet, CatchUpLimit, cancellationToken);
+            var caughtUp = await load.WaitForAsync(finalSequence, settings.CatchUpQuiet, settings.CatchUpLimit, cancellationToken);
             var delivery = load.Report(finalSequence);
             log($"{system.Name}: {delivery}" + (caughtUp
                 ? $" (the last tick reached every client {catchUp.Elapsed.TotalSeconds:F1} s after the ticks stopped)"

@@ -24,5 +24,14 @@ public sealed record RunSettings
 
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// After the ticks stop, how long a server still delivering a backlog is waited for: what
+    /// arrives late is late, not lost. Lost is what has not arrived once nothing more comes.
+    /// </summary>
+    public TimeSpan CatchUpLimit { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The wait for the backlog ends early once nothing at all has arrived for this long.</summary>
+    public TimeSpan CatchUpQuiet { get; init; } = TimeSpan.FromSeconds(10);
+
     public TimeSpan TickInterval => TimeSpan.FromSeconds(1 / TicksPerSecond);
 }

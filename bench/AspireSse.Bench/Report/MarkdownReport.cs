@@ -75,7 +75,7 @@ public static class MarkdownReport
             - **CPU µs per event**: the server's user + system CPU time (`/proc/<pid>/stat`) over the window, divided by the ticks every client received in that window. Deliveries per CPU-second is its inverse.
             - **Latency**: from the tick's `publishedAt` to the moment the client's read returned it, same machine, same clock; only ticks received inside the window.
             - **Idle memory per connection**: (server RSS with every client connected, before any tick — minus RSS after a few clients connected and left), divided by the clients; each reading is taken once RSS moved less than 1 % over 2 s (or after 15 s; 8 s in a quick run), without forcing a GC. PSS splits pages shared between nginx's processes.
-            - **Lost**: every client must receive every tick from 1 to the last one published; gaps count, and so does a tail still missing once nothing has arrived for 10 s after the ticks stopped (a server working through a backlog is late, not lossy, and is waited for up to 2 minutes). Dropped: connections the server closed.
+            - **Lost**: every client must receive every tick from 1 to the last one published; gaps count, and so does a tail still missing once nothing has arrived for 10 s after the ticks stopped (a server working through a backlog is late, not lossy, and is waited for up to 2 minutes; 30 s in a quick run). Dropped: connections the server closed.
             - The load generator opens raw sockets and reads with a span-based SSE / SignalR JSON parser that allocates nothing per event, so clients cost as little CPU as possible on the shared cores.
             """);
         return md.ToString();

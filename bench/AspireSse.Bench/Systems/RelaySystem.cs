@@ -7,7 +7,9 @@ namespace AspireSse.Bench.Systems;
 /// Ours: one WebFrontend replica, started as the launcher starts it, clients connected to it
 /// directly (not through the gateway, whose proxying would be measured too).
 /// </summary>
-public sealed class RelaySystem(OutputSink output) : SystemUnderTest("aspiresse", output)
+/// <param name="environment">Extra settings for the WebFrontend, to compare configurations.</param>
+public sealed class RelaySystem(OutputSink output, IReadOnlyDictionary<string, string?>? environment = null)
+    : SystemUnderTest("aspiresse", output)
 {
     private ServiceProcess? _frontend;
 
@@ -19,11 +21,17 @@ public sealed class RelaySystem(OutputSink output) : SystemUnderTest("aspiresse"
 
     protected override async Task StartServerAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        _frontend = SseTopology.CreateWebFrontend(Redis, "webfrontend-1", new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             // As deployed, not as the launcher runs it for development.
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
-        }, Output);
+        };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        _frontend = SseTopology.CreateWebFrontend(Redis, "webfrontend-1", settings, Output);
         _frontend.Start();
         await _frontend.WaitHealthyAsync(timeout, cancellationToken);
     }
