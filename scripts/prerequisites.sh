@@ -9,13 +9,17 @@ require_dotnet() {
   fi
 }
 
-# Usage: ensure_debian_packages command:package [command:package ...]
+# Usage: ensure_debian_packages what:package [what:package ...]
+# "what" is a command (looked up on PATH, /usr/bin and /usr/sbin) or, starting with /, a file the
+# package installs (for packages without a command, such as an nginx module).
 ensure_debian_packages() {
   local missing=() pair cmd pkg
   for pair in "$@"; do
     cmd=${pair%%:*}
     pkg=${pair#*:}
-    if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/bin/$cmd" ]; then
+    if [[ $cmd == /* ]]; then
+      [ -e "$cmd" ] || missing+=("$pkg")
+    elif ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/bin/$cmd" ] && [ ! -x "/usr/sbin/$cmd" ]; then
       missing+=("$pkg")
     fi
   done

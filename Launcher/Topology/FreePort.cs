@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace AspireSse.Launcher.Topology;
 
-internal static class FreePort
+public static class FreePort
 {
     /// <summary>A loopback port nobody is listening on right now (the OS picks it).</summary>
     public static int Next()

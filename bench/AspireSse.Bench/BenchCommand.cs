@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Text.Json;
+using AspireSse.Bench.Measurement;
+using AspireSse.Bench.Report;
+using AspireSse.Bench.Systems;
+using AspireSse.Launcher.Topology;
+
+namespace AspireSse.Bench;
+
+/// <summary>
+/// Runs every system at every client count, one after another (the order reversed every other
+/// round), then writes the table, the ratios and the figures.
+/// </summary>
+public static class BenchCommand
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (!BenchOptions.TryParse(args, out var options, out var error))
+        {
+            await Console.Error.WriteLineAsync(error ?? "");
+            await Console.Error.WriteLineAsync(BenchOptions.Usage);
+            return error is null ? 0 : 2;
+        }
+
+        var needed = options.Clients.Max() + 1_000;
+        if (MachineInfo.OpenFileLimit() < needed)
+        {
+            await Console.Error.WriteLineAsync(
+                $"error: {options.Clients.Max()} clients need about {needed} open files; the limit is {MachineInfo.OpenFileLimit()}. Raise it (ulimit -n {Math.Max(65536, needed)}) or use fewer clients.");
+            return 2;
+        }
+
+        var systems = options.Systems.ToList();
+        if (systems.Contains("nchan") && NchanSystem.Unavailable() is { } missing)
+        {
+            Console.WriteLine($"skipping nchan: {missing}");
+            systems.Remove("nchan");
+        }
+
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            // Stop after tearing down what runs, instead of leaving servers behind.
+            e.Cancel = true;
+            stop.Cancel();
+        };
+
+        var started = DateTimeOffset.UtcNow;
+        var settingsNote = options.FrontendEnvironment.Count == 0 ? null
+            : "WebFrontend environment: " + string.Join(", ", options.FrontendEnvironment.Select(e => $"{e.Key}={e.Value}"));
+        var note = string.Join(" · ", new[] { options.Note, settingsNote }.OfType<string>());
+        var run = new RunDescription(started, options.Mode, options.TicksPerSecond, options.Window,
+            options.Rounds, MachineInfo.Describe(), MachineInfo.LoadAverage(), note.Length == 0 ? null : note);
+        var settings = new RunSettings
+        {
+            TicksPerSecond = options.TicksPerSecond,
+            Window = options.Window,
+            Warmup = options.Warmup,
+            SettleLimit = options.Quick ? TimeSpan.FromSeconds(8) : TimeSpan.FromSeconds(15),
+            // A quick run must stay quick; a backlog that takes longer than this is itself the finding.
+            CatchUpLimit = options.Quick ? TimeSpan.FromSeconds(30) : TimeSpan.FromMinutes(2),
+        };
+        OutputSink output = options.Verbose ? (name, line) => Console.WriteLine($"  {name,-14}| {line}") : static (_, _) => { };
+
+        var results = new List<RunResult>();
+        try
+        {
+            foreach (var clients in options.Clients)
+            {
+                for (var round = 1; round <= options.Rounds; round++)
+                {
+                    var order = round % 2 == 1 ? systems : Enumerable.Reverse(systems).ToList();
+                    foreach (var name in order)
+                    {
+                        results.Add(await RunOneAsync(name, clients, round, settings, options.FrontendEnvironment, output, stop.Token));
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Console.WriteLine("interrupted: reporting what finished");
+        }
+
+        var rows = SummaryRow.From(results);
+        var directory = options.OutputDirectory
+            ?? (options.Mode == "full" ? BuildMetadata.ResultsDirectory : Path.Combine(BuildMetadata.ResultsDirectory, "raw", options.Mode));
+        var subtitle = string.Create(CultureInfo.InvariantCulture,
+            $"{run.Mode} run {started:yyyy-MM-dd}, {options.TicksPerSecond:0.##} ticks/s, {Environment.ProcessorCount} cores, load average {run.LoadAtStart.Split(' ')[0]} at start");
+        var figures = rows.Count == 0 ? [] : Figures.Write(rows, subtitle, directory);
+        var markdown = MarkdownReport.Render(run, rows, figures);
+        Directory.CreateDirectory(directory);
+        await File.WriteAllTextAsync(Path.Combine(directory, "benchmark.md"), markdown);
+        var raw = Path.Combine(BuildMetadata.ResultsDirectory, "raw", $"{started:yyyyMMdd-HHmmss}-{run.Mode}.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(raw)!);
+        await File.WriteAllTextAsync(raw, JsonSerializer.Serialize(results, RawJson));
+
+        Console.WriteLine();
+        Console.WriteLine(markdown);
+        Console.WriteLine($"written: {Path.Combine(directory, "benchmark.md")} and {figures.Count} figure(s); raw results: {raw}");
+        return results.Count > 0 && results.All(r => r.Error is null) ? 0 : 1;
+    }
+
+    private static readonly JsonSerializerOptions RawJson = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private static async Task<RunResult> RunOneAsync(string name, int clients, int round, RunSettings settings,
+        IReadOnlyDictionary<string, string?> frontendEnvironment, OutputSink output, CancellationToken cancellationToken)
+    {
+        SystemUnderTest system = name switch
+        {
+            "aspiresse" => new RelaySystem(output, frontendEnvironment),
+            "nchan" => new NchanSystem(output),
+            _ => new SignalRSystem(output),
+        };
+
+        try
+        {
+            return await BenchmarkRun.RunAsync(system, clients, round, settings, Log, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log($"{name}: failed at {clients} clients: {ex.Message}");
+            return RunResult.Failed(name, clients, round, settings, ex.Message);
+        }
+    }
+
+    private static void Log(string line) => Console.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+}

@@ -1,0 +1,131 @@
+using System.Globalization;
+
+namespace AspireSse.Bench;
+
+/// <summary>The command line of <c>./bench.sh</c>.</summary>
+public sealed record BenchOptions
+{
+    public const string Usage = """
+        usage: bench.sh [--quick] [--clients N,N,…] [--rate TICKS_PER_S] [--window S] [--warmup S] [--rounds R]
+                        [--systems aspiresse,nchan,signalr] [--env KEY=VALUE]… [--out DIR] [--note TEXT] [--verbose]
+          --quick    1 000 and 10 000 clients, 8 s windows, one round (under 5 minutes); results go to bench/results/raw/quick
+          default    1 000, 2 500, 5 000, 10 000 clients, 30 s windows, two rounds; results go to bench/results
+          --env      an environment variable for our WebFrontend only (repeatable), to compare settings: --env DOTNET_gcServer=0
+          any of --env, --clients, --rate, --window, --warmup, --rounds, --systems makes a custom run (bench/results/raw/custom)
+        """;
+
+    public static readonly IReadOnlyList<string> AllSystems = ["aspiresse", "nchan", "signalr"];
+
+    public bool Quick { get; init; }
+
+    /// <summary>Some of the workload was set by hand: the results are not the standard full or quick run.</summary>
+    public bool Custom { get; init; }
+
+    /// <summary>quick, full or custom: names the report and where it goes by default.</summary>
+    public string Mode => Custom ? "custom" : Quick ? "quick" : "full";
+    public IReadOnlyList<int> Clients { get; init; } = [1_000, 2_500, 5_000, 10_000];
+    public double TicksPerSecond { get; init; } = 10;
+    public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+    public int Rounds { get; init; } = 2;
+    public IReadOnlyList<string> Systems { get; init; } = AllSystems;
+    public string? OutputDirectory { get; init; }
+    public string? Note { get; init; }
+
+    /// <summary>Extra environment for the WebFrontend under test (e.g. GC settings to compare).</summary>
+    public IReadOnlyDictionary<string, string?> FrontendEnvironment { get; init; } = new Dictionary<string, string?>();
+    public bool Verbose { get; init; }
+
+    public static BenchOptions QuickDefaults { get; } = new()
+    {
+        Quick = true,
+        Clients = [1_000, 10_000],
+        Window = TimeSpan.FromSeconds(8),
+        Warmup = TimeSpan.FromSeconds(2),
+        Rounds = 1,
+    };
+
+    public static bool TryParse(string[] args, out BenchOptions options, out string? error)
+    {
+        options = args.Contains("--quick") ? QuickDefaults : new BenchOptions();
+        error = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : null;
+            switch (args[i])
+            {
+                case "--quick":
+                    continue;
+                case "--verbose":
+                    options = options with { Verbose = true };
+                    continue;
+                case "--help" or "-h":
+                    return false;
+                case "--clients" when TryInts(value, out var clients) && clients.All(c => c is >= 1 and <= 60_000):
+                    options = options with { Clients = clients, Custom = true };
+                    break;
+                case "--rate" when TryDouble(value, out var rate) && rate is >= 0.1 and <= 1000:
+                    options = options with { TicksPerSecond = rate, Custom = true };
+                    break;
+                case "--window" when TryDouble(value, out var window) && window is >= 1 and <= 3600:
+                    options = options with { Window = TimeSpan.FromSeconds(window), Custom = true };
+                    break;
+                case "--warmup" when TryDouble(value, out var warmup) && warmup is >= 0 and <= 600:
+                    options = options with { Warmup = TimeSpan.FromSeconds(warmup), Custom = true };
+                    break;
+                case "--rounds" when int.TryParse(value, CultureInfo.InvariantCulture, out var rounds) && rounds is >= 1 and <= 20:
+                    options = options with { Rounds = rounds, Custom = true };
+                    break;
+                case "--systems" when value?.Split(',') is { Length: > 0 } systems && systems.All(AllSystems.Contains):
+                    options = options with { Systems = systems, Custom = true };
+                    break;
+                case "--env" when value?.Split('=', 2) is [{ Length: > 0 } key, var setting]:
+                    options = options with
+                    {
+                        FrontendEnvironment = new Dictionary<string, string?>(options.FrontendEnvironment) { [key] = setting },
+                        Custom = true,
+                    };
+                    break;
+                case "--out" when !string.IsNullOrWhiteSpace(value):
+                    options = options with { OutputDirectory = Path.GetFullPath(value) };
+                    break;
+                case "--note" when !string.IsNullOrWhiteSpace(value):
+                    options = options with { Note = value };
+                    break;
+                default:
+                    error = args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length
+                        ? $"error: bad value for {args[i]}: '{value}'"
+                        : $"error: unknown or incomplete argument '{args[i]}'";
+                    return false;
+            }
+
+            i++;
+        }
+
+        return true;
+    }
+
+    private static bool TryInts(string? text, out int[] values)
+    {
+        values = [];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        var parts = text.Split(',');
+        values = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], CultureInfo.InvariantCulture, out values[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryDouble(string? text, out double value) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+}

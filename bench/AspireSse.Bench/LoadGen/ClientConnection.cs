@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace AspireSse.Bench.LoadGen;
+
+/// <summary>
+/// One client of the system under test: connects, then reads until closed, counting every tick.
+/// Its counters are written only by its own read loop and read by others with volatile reads.
+/// </summary>
+public abstract class ClientConnection : IDisposable
+{
+    /// <summary>Big enough for a burst of several events per read; small enough for 10 000 clients.</summary>
+    protected const int BufferSize = 4096;
+
+    private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly LatencyHistogram _latency;
+    private long _received;
+    private long _lastSequence;
+    private long _missing;
+    private long _duplicates;
+    private long _bytes;
+    private long _malformed;
+    private volatile bool _closing;
+
+    protected ClientConnection(LoadTarget target, LatencyHistogram latency)
+    {
+        Target = target;
+        _latency = latency;
+        Socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+    }
+
+    public LoadTarget Target { get; }
+
+    protected Socket Socket { get; }
+
+    /// <summary>Completes when the server has accepted the stream (SSE headers, or the SignalR handshake).</summary>
+    public Task Opened => _opened.Task;
+
+    /// <summary>Ticks received.</summary>
+    public long Received => Volatile.Read(ref _received);
+
+    /// <summary>The highest tick sequence received; ticks are expected from sequence 1.</summary>
+    public long LastSequence => Volatile.Read(ref _lastSequence);
+
+    /// <summary>Sequences skipped between ticks received (a gap is a lost event).</summary>
+    public long Missing => Volatile.Read(ref _missing);
+
+    /// <summary>Ticks at or below one already received.</summary>
+    public long Duplicates => Volatile.Read(ref _duplicates);
+
+    /// <summary>Bytes read from the socket after the response head.</summary>
+    public long Bytes => Volatile.Read(ref _bytes);
+
+    /// <summary>Events that carried no readable tick.</summary>
+    public long Malformed => Volatile.Read(ref _malformed);
+
+    /// <summary>Why the connection ended while it was wanted, or null.</summary>
+    public string? Error { get; private set; }
+
+    /// <summary>Connects and reads until the server closes or <see cref="Dispose"/> is called.</summary>
+    public async Task RunAsync(CancellationToken connectCancellation)
+    {
+        try
+        {
+            await Socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(Target.Url.Host), Target.Url.Port), connectCancellation);
+            await ReadAsync(connectCancellation);
+            if (!_closing)
+            {
+                Error = "closed by the server";
+            }
+        }
+        catch (Exception ex)
+        {
+            // Whatever ends one connection is that connection's result, reported with the rest;
+            // it must not take the other 9 999 down with it.
+            if (!_closing)
+            {
+                Error = ex is IOException or SocketException or InvalidDataException or OperationCanceledException
+                    ? ex.Message
+                    : $"{ex.GetType().Name}: {ex.Message}";
+            }
+        }
+        finally
+        {
+            _opened.TrySetException(new IOException($"{Target.Url}: {Error ?? "closed before it opened"}"));
+        }
+    }
+
+    /// <summary>Sends the request, waits for the stream to open, then reads it to the end.</summary>
+    protected abstract Task ReadAsync(CancellationToken connectCancellation);
+
+    protected void MarkOpened() => _opened.TrySetResult();
+
+    protected void CountBytes(int count) => Volatile.Write(ref _bytes, _bytes + count);
+
+    protected void CountMalformed() => Volatile.Write(ref _malformed, _malformed + 1);
+
+    /// <summary>Reads a tick out of an event's JSON and accounts for it.</summary>
+    protected void OnTickJson(ReadOnlySpan<byte> json, long receivedAtTicks)
+    {
+        if (!TickPayload.TryRead(json, out var sequence, out var publishedAt))
+        {
+            CountMalformed();
+            return;
+        }
+
+        _latency.Record((receivedAtTicks - publishedAt.UtcTicks) / TimeSpan.TicksPerMicrosecond);
+        var last = _lastSequence;
+        if (sequence <= last)
+        {
+            Volatile.Write(ref _duplicates, _duplicates + 1);
+            return;
+        }
+
+        if (sequence > last + 1)
+        {
+            Volatile.Write(ref _missing, _missing + (sequence - last - 1));
+        }
+
+        Volatile.Write(ref _lastSequence, sequence);
+        Volatile.Write(ref _received, _received + 1);
+    }
+
+    public void Dispose()
+    {
+        _closing = true;
+        // Closing the socket ends the pending read: receives take no cancellation token, because
+        // registering one per read would cost an allocation per event.
+        Socket.Dispose();
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}

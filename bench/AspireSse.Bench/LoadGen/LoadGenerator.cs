@@ -1,0 +1,155 @@
+namespace AspireSse.Bench.LoadGen;
+
+/// <summary>
+/// Opens many client connections to one target, keeps them reading, and sums what they counted.
+/// Each connection is one async read loop; nothing runs per event beyond its parse.
+/// </summary>
+public sealed class LoadGenerator(LoadTarget target) : IAsyncDisposable
+{
+    private static readonly TimeSpan SignalRPingInterval = TimeSpan.FromSeconds(15);
+
+    private readonly List<ClientConnection> _connections = [];
+    private readonly List<Task> _readLoops = [];
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _pinger;
+
+    public LoadTarget Target { get; } = target;
+
+    /// <summary>Publish-to-receive latency of ticks received while it is enabled.</summary>
+    public LatencyHistogram Latency { get; } = new();
+
+    public IReadOnlyList<ClientConnection> Connections => _connections;
+
+    public long Received => _connections.Sum(c => c.Received);
+
+    public long Bytes => _connections.Sum(c => c.Bytes);
+
+    /// <summary>
+    /// Opens <paramref name="count"/> more connections, at most <paramref name="parallelism"/>
+    /// connecting at once so the server's accept backlog never overflows, and waits until every
+    /// one is open.
+    /// </summary>
+    public async Task ConnectAsync(int count, int parallelism, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
+        deadline.CancelAfter(timeout);
+        using var gate = new SemaphoreSlim(parallelism);
+        var opened = new List<Task>(count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await gate.WaitAsync(deadline.Token);
+                ClientConnection connection = Target.Protocol == ClientProtocol.SignalR
+                    ? new SignalRClientConnection(Target, Latency)
+                    : new SseClientConnection(Target, Latency);
+                _connections.Add(connection);
+                _readLoops.Add(Task.Run(() => connection.RunAsync(deadline.Token), CancellationToken.None));
+                opened.Add(connection.Opened.ContinueWith(static (_, g) => ((SemaphoreSlim)g!).Release(), gate,
+                    CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
+                await Task.Yield();
+            }
+
+            await Task.WhenAll(opened).WaitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            var open = _connections.Count(c => c.Opened.IsCompletedSuccessfully);
+            throw new TimeoutException($"Only {open} of {_connections.Count} connections to {Target.Url} opened within {timeout.TotalSeconds:F0} s.");
+        }
+
+        var failed = _connections.FirstOrDefault(c => c.Opened.IsFaulted);
+        if (failed is not null)
+        {
+            throw new IOException(
+                $"{_connections.Count(c => c.Opened.IsFaulted)} of {_connections.Count} connections to {Target.Url} failed; the first: {failed.Error}");
+        }
+
+        if (Target.Protocol == ClientProtocol.SignalR)
+        {
+            _pinger ??= PingSignalRClientsAsync(_stop.Token);
+        }
+    }
+
+    /// <summary>
+    /// Waits until every connection has received tick <paramref name="finalSequence"/>. A server
+    /// still working through a backlog is given time: the wait ends early only once nothing has
+    /// arrived for <paramref name="quiet"/>, and at the latest after <paramref name="limit"/>.
+    /// </summary>
+    public async Task<bool> WaitForAsync(long finalSequence, TimeSpan quiet, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        var total = System.Diagnostics.Stopwatch.StartNew();
+        var sinceProgress = System.Diagnostics.Stopwatch.StartNew();
+        var received = Received;
+        while (_connections.Any(c => c.Error is null && c.LastSequence < finalSequence))
+        {
+            if (sinceProgress.Elapsed >= quiet || total.Elapsed >= limit)
+            {
+                return false;
+            }
+
+            await Task.Delay(100, cancellationToken);
+            if (Received is var now && now != received)
+            {
+                received = now;
+                sinceProgress.Restart();
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Every connection's count against ticks 1 to <paramref name="finalSequence"/>.</summary>
+    public DeliveryReport Report(long finalSequence)
+    {
+        long received = 0, lost = 0, duplicates = 0, malformed = 0;
+        foreach (var c in _connections)
+        {
+            received += c.Received;
+            duplicates += c.Duplicates;
+            malformed += c.Malformed;
+            lost += c.Missing + Math.Max(0, finalSequence - c.LastSequence);
+        }
+
+        var dropped = _connections.Where(c => c.Error is not null).ToList();
+        return new DeliveryReport(_connections.Count, finalSequence, finalSequence * _connections.Count, received, lost,
+            duplicates, malformed, dropped.Count, dropped.FirstOrDefault()?.Error);
+    }
+
+    private async Task PingSignalRClientsAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(SignalRPingInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                foreach (var connection in _connections.OfType<SignalRClientConnection>())
+                {
+                    try
+                    {
+                        await connection.PingAsync();
+                    }
+                    catch (Exception ex) when (ex is IOException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
+                    {
+                        // The read loop sees the same failure and records it.
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        foreach (var connection in _connections)
+        {
+            connection.Dispose();
+        }
+
+        await Task.WhenAll(_readLoops.Append(_pinger ?? Task.CompletedTask));
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using AspireSse.Bench.LoadGen;
+using AspireSse.Bench.Systems;
+
+namespace AspireSse.Bench.Measurement;
+
+/// <summary>
+/// One system, one client count: start it, measure its memory with no client and with every
+/// client idle, then start the ticks and measure CPU, deliveries and latency over a window, then
+/// stop the ticks and check that every client got every tick.
+/// </summary>
+public static class BenchmarkRun
+{
+    private const int WarmupClients = 50;
+
+    public static async Task<RunResult> RunAsync(SystemUnderTest system, int clients, int round, RunSettings settings,
+        Action<string> log, CancellationToken cancellationToken)
+    {
+        await using (system)
+        {
+            log($"{system.Name}: starting (clients={clients}, round {round})");
+            await system.StartAsync(settings.StartTimeout, cancellationToken);
+
+            // Open and close a few streams first, so the baseline already holds the code and pools
+            // that any first client brings in, and the difference is what clients cost each.
+            await using (var warm = new LoadGenerator(system.Target))
+            {
+                await warm.ConnectAsync(Math.Min(WarmupClients, clients), settings.ConnectParallelism, settings.StartTimeout, cancellationToken);
+            }
+
+            var baseline = await SettledAsync(system, settings, cancellationToken);
+            await using var load = new LoadGenerator(system.Target);
+            var connectTimeout = settings.StartTimeout + TimeSpan.FromMilliseconds(clients * 10);
+            var connecting = Stopwatch.StartNew();
+            await load.ConnectAsync(clients, settings.ConnectParallelism, connectTimeout, cancellationToken);
+            log($"{system.Name}: {clients} clients connected in {connecting.Elapsed.TotalSeconds:F1} s");
+            var idle = await SettledAsync(system, settings, cancellationToken);
+
+            await system.StartTicksAsync(settings.TickInterval, settings.StartTimeout, cancellationToken);
+            await Task.Delay(settings.Warmup, cancellationToken);
+
+            var before = ProcessSample.Read(system.ServerProcessIds());
+            var deliveredBefore = load.Received;
+            var bytesBefore = load.Bytes;
+            var window = Stopwatch.StartNew();
+            load.Latency.Enabled = true;
+            await Task.Delay(settings.Window, cancellationToken);
+            load.Latency.Enabled = false;
+            var after = ProcessSample.Read(system.ServerProcessIds());
+            var delivered = load.Received - deliveredBefore;
+            var bytes = load.Bytes - bytesBefore;
+            var elapsed = window.Elapsed;
+
+            var finalSequence = await system.StopTicksAsync();
+            var catchUp = Stopwatch.StartNew();
+            var caughtUp = await load.WaitForAsync(finalSequence, settings.CatchUpQuiet, settings.CatchUpLimit, cancellationToken);
+            var delivery = load.Report(finalSequence);
+            log($"{system.Name}: {delivery}" + (caughtUp
+                ? $" (the last tick reached every client {catchUp.Elapsed.TotalSeconds:F1} s after the ticks stopped)"
+                : $" (gave up waiting after {catchUp.Elapsed.TotalSeconds:F0} s: counted as lost)"));
+
+            return new RunResult
+            {
+                System = system.Name,
+                Clients = clients,
+                Round = round,
+                TicksPerSecond = settings.TicksPerSecond,
+                WindowSeconds = elapsed.TotalSeconds,
+                Deliveries = delivered,
+                CpuSeconds = (after.Cpu - before.Cpu).TotalSeconds,
+                LatencyP50Ms = load.Latency.Percentile(50) / 1000,
+                LatencyP99Ms = load.Latency.Percentile(99) / 1000,
+                LatencyMaxMs = load.Latency.MaxMicroseconds / 1000,
+                BaselineRssBytes = baseline.RssBytes,
+                IdleRssBytes = idle.RssBytes,
+                BaselinePssBytes = baseline.PssBytes,
+                IdlePssBytes = idle.PssBytes,
+                LoadedRssBytes = after.RssBytes,
+                WireBytesPerEvent = delivered == 0 ? double.NaN : (double)bytes / delivered,
+                FinalSequence = finalSequence,
+                EventsExpected = delivery.Expected,
+                EventsLost = delivery.Lost,
+                Duplicates = delivery.Duplicates,
+                ConnectionsDropped = delivery.Dropped,
+                Error = delivery.FirstError,
+            };
+        }
+    }
+
+    /// <summary>
+    /// Samples the server's memory until it stops moving (within the tolerance over the quiet
+    /// period) or the limit passes. Nothing is forced: no GC is triggered in the server, so this is
+    /// the memory the OS sees a deployed server hold.
+    /// </summary>
+    private static async Task<ProcessSample> SettledAsync(SystemUnderTest system, RunSettings settings, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var recent = new Queue<(TimeSpan At, long Rss)>();
+        while (true)
+        {
+            var sample = ProcessSample.Read(system.ServerProcessIds());
+            recent.Enqueue((clock.Elapsed, sample.RssBytes));
+            while (recent.Peek().At < clock.Elapsed - settings.SettleQuiet)
+            {
+                recent.Dequeue();
+            }
+
+            var quietLongEnough = clock.Elapsed >= settings.SettleQuiet;
+            var spread = recent.Max(s => s.Rss) - recent.Min(s => s.Rss);
+            if ((quietLongEnough && spread <= sample.RssBytes * settings.SettleTolerance) || clock.Elapsed >= settings.SettleLimit)
+            {
+                return sample;
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+    }
+}

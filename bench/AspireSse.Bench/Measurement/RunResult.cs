@@ -1,0 +1,79 @@
+namespace AspireSse.Bench.Measurement;
+
+/// <summary>One system at one client count, one round: what the benchmark measured.</summary>
+public sealed record RunResult
+{
+    public required string System { get; init; }
+    public required int Clients { get; init; }
+    public required int Round { get; init; }
+    public required double TicksPerSecond { get; init; }
+    public required double WindowSeconds { get; init; }
+
+    /// <summary>Ticks received by all clients inside the measurement window.</summary>
+    public required long Deliveries { get; init; }
+
+    /// <summary>The server's CPU time (user + system, all its processes) inside the window.</summary>
+    public required double CpuSeconds { get; init; }
+
+    public required double LatencyP50Ms { get; init; }
+    public required double LatencyP99Ms { get; init; }
+    public required double LatencyMaxMs { get; init; }
+
+    /// <summary>Server RSS with no client connected, settled.</summary>
+    public required long BaselineRssBytes { get; init; }
+
+    /// <summary>Server RSS with every client connected and no tick flowing yet, settled.</summary>
+    public required long IdleRssBytes { get; init; }
+
+    /// <summary>The same two in PSS (shared pages split between processes): fairer for nginx's several processes.</summary>
+    public required long BaselinePssBytes { get; init; }
+    public required long IdlePssBytes { get; init; }
+
+    /// <summary>Server RSS at the end of the measurement window, with ticks flowing.</summary>
+    public required long LoadedRssBytes { get; init; }
+
+    /// <summary>Bytes the clients read in the window, per delivery: the event's size on the wire.</summary>
+    public required double WireBytesPerEvent { get; init; }
+
+    public required long FinalSequence { get; init; }
+    public required long EventsExpected { get; init; }
+    public required long EventsLost { get; init; }
+    public required long Duplicates { get; init; }
+    public required int ConnectionsDropped { get; init; }
+    public string? Error { get; init; }
+
+    /// <summary>A run that could not finish: every figure is missing, the error says why.</summary>
+    public static RunResult Failed(string system, int clients, int round, RunSettings settings, string error) => new()
+    {
+        System = system,
+        Clients = clients,
+        Round = round,
+        TicksPerSecond = settings.TicksPerSecond,
+        WindowSeconds = double.NaN,
+        Deliveries = 0,
+        CpuSeconds = double.NaN,
+        LatencyP50Ms = double.NaN,
+        LatencyP99Ms = double.NaN,
+        LatencyMaxMs = double.NaN,
+        BaselineRssBytes = 0,
+        IdleRssBytes = 0,
+        BaselinePssBytes = 0,
+        IdlePssBytes = 0,
+        LoadedRssBytes = 0,
+        WireBytesPerEvent = double.NaN,
+        FinalSequence = 0,
+        EventsExpected = 0,
+        EventsLost = 0,
+        Duplicates = 0,
+        ConnectionsDropped = 0,
+        Error = error,
+    };
+
+    public double CpuMicrosecondsPerEvent => Deliveries == 0 ? double.NaN : CpuSeconds * 1e6 / Deliveries;
+
+    public double DeliveriesPerCpuSecond => CpuSeconds <= 0 ? double.NaN : Deliveries / CpuSeconds;
+
+    public double IdleBytesPerConnection => IdleRssBytes == 0 ? double.NaN : (double)(IdleRssBytes - BaselineRssBytes) / Clients;
+
+    public double IdlePssBytesPerConnection => IdlePssBytes == 0 ? double.NaN : (double)(IdlePssBytes - BaselinePssBytes) / Clients;
+}

@@ -1,0 +1,3 @@
+using AspireSse.Bench;
+
+return await BenchCommand.RunAsync(args);

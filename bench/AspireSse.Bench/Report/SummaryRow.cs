@@ -1,0 +1,50 @@
+using AspireSse.Bench.Measurement;
+
+namespace AspireSse.Bench.Report;
+
+/// <summary>One system at one client count over every round: medians, and losses summed.</summary>
+public sealed record SummaryRow(
+    string System,
+    int Clients,
+    int Rounds,
+    double CpuMicrosecondsPerEvent,
+    double DeliveriesPerCpuSecond,
+    double LatencyP50Ms,
+    double LatencyP99Ms,
+    double LatencyMaxMs,
+    double IdleKilobytesPerConnection,
+    double IdlePssKilobytesPerConnection,
+    double WireBytesPerEvent,
+    long EventsLost,
+    long EventsExpected,
+    int ConnectionsDropped,
+    string? Error)
+{
+    public static IReadOnlyList<SummaryRow> From(IEnumerable<RunResult> results) =>
+        results.GroupBy(r => (r.System, r.Clients))
+            .Select(g => new SummaryRow(
+                g.Key.System,
+                g.Key.Clients,
+                g.Count(),
+                Median(g.Select(r => r.CpuMicrosecondsPerEvent)),
+                Median(g.Select(r => r.DeliveriesPerCpuSecond)),
+                Median(g.Select(r => r.LatencyP50Ms)),
+                Median(g.Select(r => r.LatencyP99Ms)),
+                g.Max(r => r.LatencyMaxMs),
+                Median(g.Select(r => r.IdleBytesPerConnection / 1024)),
+                Median(g.Select(r => r.IdlePssBytesPerConnection / 1024)),
+                Median(g.Select(r => r.WireBytesPerEvent)),
+                g.Sum(r => r.EventsLost),
+                g.Sum(r => r.EventsExpected),
+                g.Sum(r => r.ConnectionsDropped),
+                g.Select(r => r.Error).FirstOrDefault(e => e is not null)))
+            .ToList();
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Where(double.IsFinite).Order().ToArray();
+        return sorted.Length == 0 ? double.NaN
+            : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
+            : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}

@@ -1,0 +1,46 @@
+using AspireSse.Bench.LoadGen;
+using AspireSse.Launcher.Topology;
+
+namespace AspireSse.Bench.Systems;
+
+/// <summary>
+/// Ours: one WebFrontend replica, started as the launcher starts it, clients connected to it
+/// directly (not through the gateway, whose proxying would be measured too).
+/// </summary>
+/// <param name="environment">Extra settings for the WebFrontend, to compare configurations.</param>
+public sealed class RelaySystem(OutputSink output, IReadOnlyDictionary<string, string?>? environment = null)
+    : SystemUnderTest("aspiresse", output)
+{
+    private ServiceProcess? _frontend;
+
+    public override LoadTarget Target => new(ClientProtocol.ServerSentEvents, new Uri(Frontend.Url, "/events"));
+
+    private ServiceProcess Frontend => _frontend ?? throw new InvalidOperationException("The WebFrontend has not started.");
+
+    public override IReadOnlyList<int> ServerProcessIds() => Frontend.Pid is { } pid ? [pid] : [];
+
+    protected override async Task StartServerAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            // As deployed, not as the launcher runs it for development.
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        _frontend = SseTopology.CreateWebFrontend(Redis, "webfrontend-1", settings, Output);
+        _frontend.Start();
+        await _frontend.WaitHealthyAsync(timeout, cancellationToken);
+    }
+
+    protected override async ValueTask StopServerAsync()
+    {
+        if (_frontend is not null)
+        {
+            await _frontend.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using AspireSse.Bench.LoadGen;
+using AspireSse.Launcher.Topology;
+
+namespace AspireSse.Bench.Systems;
+
+/// <summary>
+/// ASP.NET Core SignalR with the Redis backplane: a hub process that only fans out, and a feeder
+/// process that broadcasts each Redis tick through the backplane (see AspireSse.Bench.SignalRHub).
+/// </summary>
+public sealed class SignalRSystem(OutputSink output) : SystemUnderTest("signalr", output)
+{
+    private ServiceProcess? _hub;
+    private ServiceProcess? _feeder;
+
+    public override LoadTarget Target => new(ClientProtocol.SignalR, new Uri(Hub.Url, "/hub"));
+
+    private ServiceProcess Hub => _hub ?? throw new InvalidOperationException("The hub has not started.");
+
+    public override IReadOnlyList<int> ServerProcessIds() => Hub.Pid is { } pid ? [pid] : [];
+
+    protected override async Task StartServerAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        _hub = Create("signalr-hub", "hub");
+        _hub.Start();
+        await _hub.WaitHealthyAsync(timeout, cancellationToken);
+
+        _feeder = Create("signalr-feeder", "feeder");
+        _feeder.Start();
+        await _feeder.WaitHealthyAsync(timeout, cancellationToken);
+    }
+
+    private ServiceProcess Create(string name, string role)
+    {
+        var port = FreePort.Next();
+        return new ServiceProcess(name, name, HubAssembly, HubProject, port, new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ConnectionStrings__redis"] = Redis.ConnectionString,
+            ["Bench__Role"] = role,
+        }, Output);
+    }
+
+    protected override async ValueTask StopServerAsync()
+    {
+        if (_feeder is not null)
+        {
+            await _feeder.DisposeAsync();
+        }
+
+        if (_hub is not null)
+        {
+            await _hub.DisposeAsync();
+        }
+    }
+
+    private static string HubProject => BuildMetadata.Get("AspireSse.Bench.SignalRHubProject");
+
+    private static string HubAssembly
+    {
+        get
+        {
+            var path = Path.Combine(HubProject, "bin", BuildMetadata.Get("AspireSse.Bench.Configuration"),
+                BuildMetadata.Get("AspireSse.Bench.TargetFramework"), "AspireSse.Bench.SignalRHub.dll");
+            return File.Exists(path)
+                ? path
+                : throw new FileNotFoundException($"The SignalR hub has not been built ({path} is missing).", path);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+using AspireSse.Bench.LoadGen;
+using AspireSse.Launcher.Topology;
+using AspireSse.ServiceDefaults.Ticks;
+using StackExchange.Redis;
+
+namespace AspireSse.Bench.Systems;
+
+/// <summary>
+/// One of the compared systems, on its own private redis-server, fed by the same tick source: the
+/// EventService, publishing ticks into Redis at the benchmark's rate. Only the fan-out server's
+/// processes are measured; Redis, the EventService and any feeder are not.
+/// </summary>
+public abstract class SystemUnderTest(string name, OutputSink output) : IAsyncDisposable
+{
+    private ServiceProcess? _ticker;
+    private RedisServer? _redis;
+
+    /// <summary>Short name used in tables and file names: <c>aspiresse</c>, <c>nchan</c>, <c>signalr</c>.</summary>
+    public string Name { get; } = name;
+
+    protected OutputSink Output { get; } = output;
+
+    protected RedisServer Redis => _redis ?? throw new InvalidOperationException("The system has not started.");
+
+    /// <summary>Where clients connect.</summary>
+    public abstract LoadTarget Target { get; }
+
+    /// <summary>The fan-out server's processes, whose CPU and memory the benchmark reports.</summary>
+    public abstract IReadOnlyList<int> ServerProcessIds();
+
+    /// <summary>Starts Redis and the fan-out server (and its feeder); no ticks flow yet.</summary>
+    public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // No persistence: the benchmark never restarts Redis, and AOF writes would only add noise.
+        _redis = RedisServer.Create(Output, persistence: false);
+        _redis.Start();
+        await _redis.WaitReadyAsync(timeout, cancellationToken);
+        await StartServerAsync(timeout, cancellationToken);
+    }
+
+    protected abstract Task StartServerAsync(TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>Starts the EventService ticking every <paramref name="interval"/>; returns once it has published.</summary>
+    public async Task StartTicksAsync(TimeSpan interval, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        _ticker = SseTopology.CreateEventService(Redis, "eventservice", new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Ticks__Interval"] = interval.ToString("c", CultureInfo.InvariantCulture),
+            // The lease must outlast two intervals; the default (5 s) does for any benchmark rate.
+        }, Output);
+        _ticker.Start();
+        await _ticker.WaitHealthyAsync(timeout, cancellationToken);
+    }
+
+    /// <summary>Stops the ticks and returns the last sequence published: every client should reach it.</summary>
+    public async Task<long> StopTicksAsync()
+    {
+        if (_ticker is not null)
+        {
+            await _ticker.StopAsync(TimeSpan.FromSeconds(10));
+        }
+
+        var options = ConfigurationOptions.Parse(Redis.ConnectionString);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        var counter = await redis.GetDatabase().StringGetAsync(TickRedisKeys.Counter);
+        return counter.IsNull ? 0 : (long)counter;
+    }
+
+    protected abstract ValueTask StopServerAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_ticker is not null)
+        {
+            await _ticker.DisposeAsync();
+        }
+
+        await StopServerAsync();
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,73 @@
+using AspireSse.Bench.LoadGen;
+using AspireSse.Bench.Measurement;
+using AspireSse.Bench.Systems;
+using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.TestSupport;
+
+namespace AspireSse.Bench.Tests;
+
+/// <summary>
+/// The load generator and a benchmark run against real processes: small, so they fit in
+/// ./test.sh; the benchmark itself runs from ./bench.sh.
+/// </summary>
+public sealed class LoadGeneratorTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task TwentyClientsOfTheRelayAreCountedTickByTickWithNothingLost()
+    {
+        await using var harness = await ServiceHarness.StartAsync(redisPersistence: false, Cancellation);
+        var frontend = await harness.StartWebFrontendAsync(cancellationToken: Cancellation);
+        await using var load = new LoadGenerator(new LoadTarget(ClientProtocol.ServerSentEvents, new Uri(frontend.Url, "/events")));
+        await load.ConnectAsync(20, parallelism: 10, Timeout, Cancellation);
+        load.Latency.Enabled = true;
+
+        var ticker = await harness.StartEventServiceAsync(
+            new Dictionary<string, string?> { ["Ticks__Interval"] = "00:00:00.050" }, cancellationToken: Cancellation);
+        await Eventually.WaitAsync(() => Task.FromResult(load.Report(0)), report => load.Connections.All(c => c.Received >= 20),
+            Timeout, "every client to receive 20 ticks", Cancellation);
+        await ticker.StopAsync(TimeSpan.FromSeconds(10));
+        var redis = await harness.ConnectRedisAsync();
+        var final = (long)await redis.GetDatabase().StringGetAsync(TickRedisKeys.Counter);
+
+        Assert.True(await load.WaitForAsync(final, Timeout, Timeout, Cancellation), "every client reached the last tick");
+        var report = load.Report(final);
+        Assert.Equal(20 * final, report.Received);
+        Assert.Equal(0, report.Lost);
+        Assert.Equal(0, report.Duplicates);
+        Assert.Equal(0, report.Malformed);
+        Assert.Equal(0, report.Dropped);
+        Assert.Equal(report.Received, load.Latency.Count);
+        Assert.True(load.Latency.Percentile(50) > 0, "latencies were parsed from publishedAt");
+        // A tick event is about 170 bytes with its SSE framing: an order of magnitude, not a size check.
+        Assert.InRange((double)load.Bytes / report.Received, 100, 400);
+    }
+
+    [Fact]
+    public async Task ABenchmarkRunOfTheSignalRPeerMeasuresCpuMemoryAndLatencyAndLosesNothing()
+    {
+        var settings = new RunSettings
+        {
+            TicksPerSecond = 20,
+            Warmup = TimeSpan.FromSeconds(1),
+            Window = TimeSpan.FromSeconds(2),
+            SettleLimit = TimeSpan.FromSeconds(3),
+        };
+
+        var result = await BenchmarkRun.RunAsync(new SignalRSystem(static (_, _) => { }), clients: 10, round: 1, settings,
+            static _ => { }, Cancellation);
+
+        Assert.Null(result.Error);
+        Assert.True(result.Deliveries > 0, "ticks were delivered in the window");
+        Assert.True(result.CpuSeconds >= 0);
+        Assert.True(result.BaselineRssBytes > 0 && result.IdleRssBytes > 0, "the hub's memory was read from /proc");
+        Assert.True(result.LatencyP50Ms > 0 && result.LatencyMaxMs >= result.LatencyP99Ms);
+        Assert.True(result.FinalSequence > 0);
+        Assert.Equal(0, result.EventsLost);
+        Assert.Equal(0, result.Duplicates);
+        Assert.Equal(0, result.ConnectionsDropped);
+    }
+}

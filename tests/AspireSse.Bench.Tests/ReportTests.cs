@@ -1,0 +1,54 @@
+using AspireSse.Bench.Report;
+
+namespace AspireSse.Bench.Tests;
+
+/// <summary>The report's table, ratios and figures, from made-up rows.</summary>
+public sealed class ReportTests
+{
+    private static readonly SummaryRow[] Rows =
+    [
+        Row("aspiresse", 1_000, cpu: 4, kb: 6),
+        Row("nchan", 1_000, cpu: 6, kb: 9.8),
+        Row("signalr", 1_000, cpu: 16, kb: 30),
+    ];
+
+    private static readonly byte[] PngSignature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+    [Fact]
+    public void TheReportGivesOursAgainstEachPeerAndTheTargets()
+    {
+        var run = new RunDescription(DateTimeOffset.UnixEpoch, "quick", 10, TimeSpan.FromSeconds(8), 1, "2 cores", "1 / 1 / 1", "contended");
+
+        var markdown = MarkdownReport.Render(run, Rows, []);
+
+        Assert.Contains("| 1,000 | nchan | 0.67 × | 1.50 × | 0.61 × | 1.00 × |", markdown);
+        Assert.Contains("| deliveries per CPU-second ≥ 3 × SignalR's | 4.00 × | yes |", markdown);
+        Assert.Contains("**contended**", markdown);
+    }
+
+    [Fact]
+    public void EachFigureIsAPngOfTheChartSize()
+    {
+        var directory = Directory.CreateTempSubdirectory("aspiresse-bench-figures-").FullName;
+        try
+        {
+            var figures = Figures.Write(Rows, "test", directory);
+
+            Assert.Equal(7, figures.Count);
+            foreach (var (file, _) in figures)
+            {
+                var bytes = File.ReadAllBytes(Path.Combine(directory, file));
+                Assert.Equal(PngSignature, bytes[..8]);
+                Assert.Equal("IHDR"u8.ToArray(), bytes[12..16]);
+                Assert.Equal(960, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)));
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static SummaryRow Row(string system, int clients, double cpu, double kb) =>
+        new(system, clients, 1, cpu, 1e6 / cpu, 1, 2, 3, kb, kb, 170, 0, 1000, 0, null);
+}
