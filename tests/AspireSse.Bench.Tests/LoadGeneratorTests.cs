@@ -19,7 +19,7 @@ public sealed class LoadGeneratorTests
     [Fact]
     public async Task TwentyClientsOfTheRelayAreCountedTickByTickWithNothingLost()
     {
-        await using var harness = await ServiceHarness.StartAsync(redisPersistence: false, Cancellation);
+        await using var harness = await ServiceHarness.StartAsync(redisPersistence: false, cancellationToken: Cancellation);
         var frontend = await harness.StartWebFrontendAsync(cancellationToken: Cancellation);
         await using var load = new LoadGenerator(new LoadTarget(ClientProtocol.ServerSentEvents, new Uri(frontend.Url, "/events")));
         await load.ConnectAsync(20, parallelism: 10, Timeout, Cancellation);
