@@ -101,8 +101,15 @@ internal sealed class BrowserRun : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Browser.DisposeAsync();
-        _playwright.Dispose();
-        await Topology.DisposeAsync();
+        // Whatever the browser does on the way out, the processes must not outlive the test.
+        try
+        {
+            await Browser.DisposeAsync();
+            _playwright.Dispose();
+        }
+        finally
+        {
+            await Topology.DisposeAsync();
+        }
     }
 }

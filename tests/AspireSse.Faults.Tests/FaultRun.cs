@@ -112,12 +112,18 @@ internal sealed class FaultRun : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Task.WhenAll(_clients.Select(c => c.DisposeAsync().AsTask()));
-        if (_redis is not null)
+        // Whatever a client or connection does on the way out, the processes must not outlive the test.
+        try
         {
-            await _redis.DisposeAsync();
+            await Task.WhenAll(_clients.Select(c => c.DisposeAsync().AsTask()));
+            if (_redis is not null)
+            {
+                await _redis.DisposeAsync();
+            }
         }
-
-        await Topology.DisposeAsync();
+        finally
+        {
+            await Topology.DisposeAsync();
+        }
     }
 }

@@ -88,18 +88,24 @@ internal sealed class TelemetryRun : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var client in _clients)
+        // Whatever a client or connection does on the way out, the processes must not outlive the test.
+        try
         {
-            await client.DisposeAsync();
-        }
+            foreach (var client in _clients)
+            {
+                await client.DisposeAsync();
+            }
 
-        _http.Dispose();
-        if (_redis is not null)
+            _http.Dispose();
+            if (_redis is not null)
+            {
+                await _redis.DisposeAsync();
+            }
+        }
+        finally
         {
-            await _redis.DisposeAsync();
+            await Topology.DisposeAsync();
+            await Receiver.DisposeAsync();
         }
-
-        await Topology.DisposeAsync();
-        await Receiver.DisposeAsync();
     }
 }
