@@ -71,14 +71,7 @@ internal sealed class FaultRun : IAsyncDisposable
 
     public async Task<IDatabase> RedisAsync()
     {
-        if (_redis is null)
-        {
-            var options = ConfigurationOptions.Parse(Topology.Redis.ConnectionString);
-            options.AbortOnConnectFail = false;
-            options.AllowAdmin = true;
-            _redis = await ConnectionMultiplexer.ConnectAsync(options);
-        }
-
+        _redis ??= await TestRedisClient.ConnectAsync(Topology.Redis);
         return _redis.GetDatabase();
     }
 

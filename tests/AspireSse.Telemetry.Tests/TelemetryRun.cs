@@ -69,13 +69,7 @@ internal sealed class TelemetryRun : IAsyncDisposable
 
     public async Task<IDatabase> RedisAsync()
     {
-        if (_redis is null)
-        {
-            var options = ConfigurationOptions.Parse(Topology.Redis.ConnectionString);
-            options.AllowAdmin = true;
-            _redis = await ConnectionMultiplexer.ConnectAsync(options);
-        }
-
+        _redis ??= await TestRedisClient.ConnectAsync(Topology.Redis);
         return _redis.GetDatabase();
     }
 

@@ -77,13 +77,7 @@ public sealed class ServiceHarness : IAsyncDisposable
     /// <summary>A test's own Redis client, for looking at what the services wrote.</summary>
     public async Task<IConnectionMultiplexer> ConnectRedisAsync()
     {
-        if (_redisClient is null)
-        {
-            var options = ConfigurationOptions.Parse(Redis.ConnectionString);
-            options.AbortOnConnectFail = false;
-            _redisClient = await ConnectionMultiplexer.ConnectAsync(options);
-        }
-
+        _redisClient ??= await TestRedisClient.ConnectAsync(Redis);
         return _redisClient;
     }
 
