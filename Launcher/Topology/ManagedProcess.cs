@@ -100,6 +100,8 @@ public class ManagedProcess : IAsyncDisposable
         if (!process.HasExited)
         {
             PosixSignals.Send(process.Id, PosixSignals.SigTerm);
+            // A frozen process would hold SIGTERM until it runs again.
+            PosixSignals.Send(process.Id, PosixSignals.SigCont);
             using var timeout = new CancellationTokenSource(grace);
             try
             {
@@ -128,6 +130,35 @@ public class ManagedProcess : IAsyncDisposable
         }
 
         await process.WaitForExitAsync();
+    }
+
+    /// <summary>
+    /// Suspends the process (SIGSTOP) until the returned scope is disposed (SIGCONT). Its sockets stay
+    /// open but it reads and writes nothing, as in a long pause of the VM it runs on: what the other
+    /// side does meanwhile (closing a connection, publishing) is only noticed when it runs again.
+    /// </summary>
+    public IDisposable Freeze()
+    {
+        if (_process is not { HasExited: false } process)
+        {
+            throw new InvalidOperationException($"{Name} is not running.");
+        }
+
+        PosixSignals.Send(process.Id, PosixSignals.SigStop);
+        return new Thaw(process.Id);
+    }
+
+    private sealed class Thaw(int pid) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                PosixSignals.Send(pid, PosixSignals.SigCont);
+            }
+        }
     }
 
     /// <summary>Waits for the process to exit; for a process that was asked to stop some other way.</summary>

@@ -6,6 +6,8 @@ public static partial class PosixSignals
 {
     public const int SigKill = 9;
     public const int SigTerm = 15;
+    public const int SigCont = 18;
+    public const int SigStop = 19;
 
     /// <summary>
     /// Sends a signal to a process. .NET can only SIGKILL (<see cref="System.Diagnostics.Process.Kill()"/>);

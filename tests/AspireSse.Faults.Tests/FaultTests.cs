@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using AspireSse.Launcher.Topology;
 using AspireSse.ServiceDefaults.Ticks;
 using AspireSse.TestSupport;
@@ -60,12 +61,23 @@ public sealed class FaultTests
     {
         await using var run = await FaultRun.StartAsync(Cancellation);
         var redis = await run.RedisAsync();
-
-        var killed = (long)await redis.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+        // The others reconnect at once and may miss nothing; a frozen replica is certain to miss
+        // the ticks published until it runs again, so its clients depend on the backfill.
+        var frozen = run.Topology.Frontends[0];
+        long killed;
+        using (frozen.Freeze())
+        {
+            var counter = (long)await redis.StringGetAsync(TickRedisKeys.Counter);
+            killed = (long)await redis.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+            await Eventually.WaitAsync(async () => (long)await redis.StringGetAsync(TickRedisKeys.Counter),
+                now => now >= counter + 5, FaultRun.Timeout, "five ticks to be published while a replica is frozen", Cancellation);
+        }
 
         Assert.True(killed >= run.Topology.Frontends.Count, $"killed {killed} pub/sub connection(s)");
         var report = await run.WaitForRecoveryAsync(Cancellation);
         AssertNothingLost(report, "pubsub-client-kill");
+        await Eventually.WaitAsync(() => Task.FromResult(frozen.RecentOutput), o => Regex.IsMatch(o, @"Filled [1-9][0-9]* missed tick"),
+            FaultRun.Timeout, $"{frozen.Name} to log that it filled the ticks it missed from history", Cancellation);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using AspireSse.Launcher.Topology;
 using AspireSse.ServiceDefaults;
+using AspireSse.ServiceDefaults.Ticks;
 using AspireSse.Telemetry.Tests.Otlp;
 using AspireSse.TestSupport;
 
@@ -98,22 +99,23 @@ public sealed class TraceTests
         TestReport.Publish($"telemetry: replay on {second.Name} trace {replay.TraceId} links={replay.Links.Count} " +
             $"to the publish spans of ticks {replayed[0]}..{replayed[^1]} (traces {publishes[0].TraceId}…)");
 
-        // Ticks a replica missed on pub/sub (its subscription was cut) are filled in from history.
+        // Ticks a replica missed on pub/sub are filled in from history. To be sure it misses some, the
+        // second replica is frozen while Redis drops its subscription and two more ticks are published.
         var redis = await run.RedisAsync();
-        var lastKill = DateTimeOffset.MinValue;
-        var backfilled = await run.WaitForAsync(
-            r =>
-            {
-                if (DateTimeOffset.UtcNow - lastKill > TimeSpan.FromSeconds(1))
-                {
-                    lastKill = DateTimeOffset.UtcNow;
-                    redis.Execute("CLIENT", "KILL", "TYPE", "pubsub");
-                }
+        using (second.Freeze())
+        {
+            var counter = (long)await redis.StringGetAsync(TickRedisKeys.Counter);
+            var killed = (long)await redis.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
+            Assert.True(killed >= 2, $"killed {killed} pub/sub connection(s)");
+            await Eventually.WaitAsync(async () => (long)await redis.StringGetAsync(TickRedisKeys.Counter),
+                now => now >= counter + 2, TelemetryRun.Timeout, "two ticks to be published while the replica is frozen", Cancellation);
+        }
 
-                return r.Spans.FirstOrDefault(s => s.Name == ProcessSpan && s.StringAttribute(SseMetrics.RelaySourceTag) == "backfill"
-                    && s.LongAttribute(SseTelemetry.SequenceTag) is { } seq && TickTrace.Find(r, seq).Publish is not null);
-            },
-            s => s is not null, "a replica to backfill a tick it missed while its subscription was cut", Cancellation);
+        var backfilled = await run.WaitForAsync(
+            r => r.Spans.FirstOrDefault(s => s.Name == ProcessSpan && s.Sender == TelemetryRun.SenderOf(second)
+                && s.StringAttribute(SseMetrics.RelaySourceTag) == "backfill"
+                && s.LongAttribute(SseTelemetry.SequenceTag) is { } seq && TickTrace.Find(r, seq).Publish is not null),
+            s => s is not null, $"{second.Name} to backfill a tick it missed while its subscription was cut", Cancellation);
         var original = TickTrace.Find(run.Receiver, backfilled!.LongAttribute(SseTelemetry.SequenceTag)!.Value).Publish!;
         Assert.Equal([(original.TraceId, original.SpanId)], backfilled.Links);
         Assert.NotEqual(original.TraceId, backfilled.TraceId);
