@@ -24,6 +24,12 @@ public static class SseMetrics
     /// <summary>Counter, WebFrontend: ticks written from the history stream to clients that resumed.</summary>
     public const string EventsReplayed = "aspiresse.sse.events.replayed";
 
+    /// <summary>
+    /// Histogram ({event}), WebFrontend: events sent to a client in one write. Its count is the
+    /// number of writes; above 1 means queued events (a burst, a slow reader) left together.
+    /// </summary>
+    public const string EventsPerWrite = "aspiresse.sse.write.events";
+
     /// <summary>Counter, both services: Redis connections restored after a failure; <c>redis.connection.type</c> says which.</summary>
     public const string RedisReconnects = "aspiresse.redis.reconnects";
 

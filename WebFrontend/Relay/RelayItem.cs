@@ -13,8 +13,11 @@ public enum RelayItemKind
 
 /// <summary>
 /// An event encoded for the wire (<see cref="SseFrame"/>), plus what a client's writer needs to keep
-/// its place (and, for a tick, to measure how long it took to reach the client). The frame is shared
-/// by every client the event goes to.
+/// its place (and, for a tick, to measure how long it took to reach the client).
 /// </summary>
-public readonly record struct RelayItem(
+/// <remarks>
+/// One instance is shared by every client the event goes to, so a client's queue holds 8-byte
+/// references rather than copies of the 48-byte event.
+/// </remarks>
+public sealed record RelayItem(
     byte[] Frame, RelayItemKind Kind, string? Epoch = null, long Sequence = 0, DateTimeOffset PublishedAt = default);

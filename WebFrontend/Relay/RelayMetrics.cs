@@ -14,6 +14,9 @@ public sealed class RelayMetrics
     private readonly Histogram<double> _latency;
     private readonly Counter<long> _cut;
     private readonly Counter<long> _replayed;
+    private readonly Histogram<int> _eventsPerWrite;
+    private long _writes;
+    private long _eventsWritten;
 
     public RelayMetrics(IMeterFactory meterFactory)
     {
@@ -28,6 +31,8 @@ public sealed class RelayMetrics
             });
         _cut = meter.CreateCounter<long>(SseMetrics.SlowClientsCut, "{client}", "Clients disconnected because their queue was full");
         _replayed = meter.CreateCounter<long>(SseMetrics.EventsReplayed, "{tick}", "Ticks replayed from history to resuming clients");
+        _eventsPerWrite = meter.CreateHistogram(SseMetrics.EventsPerWrite, "{event}", "Live events sent to a client in one write",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
     }
 
     public void TickRelayed(bool backfilled) => _relayed.Add(1, backfilled ? Backfill : Live);
@@ -44,6 +49,19 @@ public sealed class RelayMetrics
         {
             _replayed.Add(count);
         }
+    }
+
+    /// <summary>Writes of live events to clients since the process started (also exported as a histogram).</summary>
+    public long Writes => Interlocked.Read(ref _writes);
+
+    /// <summary>Live events those writes carried.</summary>
+    public long EventsWritten => Interlocked.Read(ref _eventsWritten);
+
+    public void Written(int events)
+    {
+        _eventsPerWrite.Record(events);
+        Interlocked.Increment(ref _writes);
+        Interlocked.Add(ref _eventsWritten, events);
     }
 
     public void Delivered(DateTimeOffset publishedAt, DateTimeOffset writtenAt) =>

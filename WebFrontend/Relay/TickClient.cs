@@ -1,29 +1,37 @@
-using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
 
 namespace AspireSse.WebFrontend.Relay;
 
 /// <summary>
-/// One connected SSE client: its own bounded queue of ready-to-write events, so a slow reader
-/// only ever fills its own queue.
+/// One connected SSE client: where its stream stands, and a bounded queue of ready-to-write events,
+/// so a slow reader only ever fills its own queue.
 /// </summary>
-public sealed class TickClient : IDisposable
+/// <remarks>
+/// A replica holds one of these per open stream, for hours, so it is kept small: the queue is
+/// allocated with the first event, and the writer's wait reuses one awaitable instead of allocating
+/// a task per event (see <see cref="WaitToReadAsync"/>).
+/// </remarks>
+public sealed class TickClient : IValueTaskSource<bool>, IDisposable
 {
     private readonly TickBroadcaster _owner;
-    private readonly Channel<RelayItem> _queue;
+    private readonly int _capacity;
     private readonly CancellationTokenSource _cut = new();
+    private readonly Lock _lock = new();
+    private Queue<RelayItem>? _queue;
+    private ManualResetValueTaskSourceCore<bool> _wait = new() { RunContinuationsAsynchronously = true };
+    private bool _waiting;
+    private string? _epoch;
+    private long _cursor;
+    private bool _completed;
 
     internal TickClient(TickBroadcaster owner, int capacity, string? epoch, long sequence)
     {
         _owner = owner;
+        _capacity = capacity;
         StartEpoch = epoch;
         StartSequence = sequence;
-        _queue = Channel.CreateBounded<RelayItem>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            // Ticks and heartbeats come from different threads.
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _epoch = epoch;
+        _cursor = sequence;
     }
 
     /// <summary>The epoch the replica was in when this client connected.</summary>
@@ -32,30 +40,198 @@ public sealed class TickClient : IDisposable
     /// <summary>The last tick the replica had relayed when this client connected: live ticks follow it.</summary>
     public long StartSequence { get; }
 
-    /// <summary>Events to write to this client, in order.</summary>
-    public ChannelReader<RelayItem> Events => _queue.Reader;
-
     /// <summary>Cancelled when the client fell too far behind and must be disconnected.</summary>
     public CancellationToken Cut => _cut.Token;
 
     public bool WasCut => _cut.IsCancellationRequested;
 
-    internal bool TryEnqueue(RelayItem item) => _queue.Writer.TryWrite(item);
+    /// <summary>Events waiting to be written.</summary>
+    public int QueuedCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue?.Count ?? 0;
+            }
+        }
+    }
+
+    /// <summary>True once the stream has ended and everything queued has been taken.</summary>
+    public bool IsCompleted
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _completed && _queue is not { Count: > 0 };
+            }
+        }
+    }
+
+    /// <summary>
+    /// Moves the client's position, after a replay wrote ticks up to <paramref name="cursor"/>:
+    /// queued ticks at or below it are not written again.
+    /// </summary>
+    public void MoveTo(string? epoch, long cursor)
+    {
+        lock (_lock)
+        {
+            _epoch = epoch;
+            _cursor = cursor;
+        }
+    }
+
+    /// <summary>
+    /// Completes when there is something to write (true) or the stream has ended (false). One
+    /// writer only; the cancellation is observed by the caller (see <c>TickStreamResult</c>), which
+    /// ends the stream through <see cref="Complete"/>.
+    /// </summary>
+    /// <remarks>
+    /// A <see cref="System.Threading.Channels.Channel{T}"/> per client allocated on every wait and
+    /// kept its own lock and buffers; this single reusable awaitable keeps a waiting client to the
+    /// object itself.
+    /// </remarks>
+    public ValueTask<bool> WaitToReadAsync()
+    {
+        lock (_lock)
+        {
+            if (_queue is { Count: > 0 })
+            {
+                return new ValueTask<bool>(true);
+            }
+
+            if (_completed)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            _wait.Reset();
+            _waiting = true;
+            return new ValueTask<bool>(this, _wait.Version);
+        }
+    }
+
+    /// <summary>Takes the next event to write, skipping ticks the client already has.</summary>
+    public bool TryRead(out RelayItem item)
+    {
+        lock (_lock)
+        {
+            while (_queue is not null && _queue.TryDequeue(out var next))
+            {
+                if (Admit(next))
+                {
+                    item = next;
+                    return true;
+                }
+            }
+
+            item = null!;
+            return false;
+        }
+    }
+
+    /// <summary>Takes every queued event the client does not have yet, in order.</summary>
+    public void TakeAll(List<RelayItem> batch)
+    {
+        lock (_lock)
+        {
+            while (_queue is not null && _queue.TryDequeue(out var item))
+            {
+                if (Admit(item))
+                {
+                    batch.Add(item);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hands the client an event. False means its queue is full: it cannot keep up and must be cut.
+    /// </summary>
+    internal bool TryEnqueue(RelayItem item)
+    {
+        lock (_lock)
+        {
+            if (_completed)
+            {
+                return true;
+            }
+
+            _queue ??= new Queue<RelayItem>();
+            if (_queue.Count >= _capacity)
+            {
+                return false;
+            }
+
+            _queue.Enqueue(item);
+            Wake(true);
+            return true;
+        }
+    }
 
     /// <summary>Ends the stream after what is queued (graceful: the client reconnects).</summary>
-    internal void Complete() => _queue.Writer.TryComplete();
+    internal void Complete()
+    {
+        lock (_lock)
+        {
+            _completed = true;
+            Wake(_queue is { Count: > 0 });
+        }
+    }
 
     /// <summary>Drops the client at once: its queue is full.</summary>
     internal void Disconnect()
     {
-        _queue.Writer.TryComplete();
+        Complete();
         _cut.Cancel();
     }
 
     public void Dispose()
     {
         _owner.Remove(this);
-        _queue.Writer.TryComplete();
+        Complete();
         _cut.Dispose();
+    }
+
+    bool IValueTaskSource<bool>.GetResult(short token) => _wait.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _wait.GetStatus(token);
+
+    void IValueTaskSource<bool>.OnCompleted(Action<object?> continuation, object? state, short token,
+        ValueTaskSourceOnCompletedFlags flags) => _wait.OnCompleted(continuation, state, token, flags);
+
+    // Called with the lock held.
+    private void Wake(bool result)
+    {
+        if (_waiting)
+        {
+            _waiting = false;
+            _wait.SetResult(result);
+        }
+    }
+
+    // Called with the lock held: decides whether an event goes to this client, and keeps its place.
+    private bool Admit(RelayItem item)
+    {
+        switch (item.Kind)
+        {
+            case RelayItemKind.Tick:
+                // A replica that started on an empty Redis learns the epoch from its first tick.
+                _epoch ??= item.Epoch;
+                if (item.Epoch != _epoch || item.Sequence <= _cursor)
+                {
+                    return false;
+                }
+
+                _cursor = item.Sequence;
+                return true;
+            case RelayItemKind.Reset:
+                _epoch = item.Epoch;
+                _cursor = item.Sequence;
+                return true;
+            default:
+                return true;
+        }
     }
 }

@@ -49,6 +49,12 @@ public sealed class TickStreamOptions
     [Range(0, 16 * 1024 * 1024, ErrorMessage = "TickStream:SocketSendBufferBytes must be between 0 and 16777216.")]
     public int SocketSendBufferBytes { get; set; }
 
+    /// <summary>
+    /// Write plain-text HTTP/1.1 streams straight to the connection's socket, so a tick costs one send
+    /// per client (see <c>SocketResponse</c>). False writes every stream through Kestrel's response pipe.
+    /// </summary>
+    public bool WriteToSocket { get; set; } = true;
+
     /// <summary>A jittered reconnect delay: <see cref="ReconnectDelay"/> plus up to as much again.</summary>
     public TimeSpan JitteredReconnectDelay() => ReconnectDelay * (1 + Random.Shared.NextDouble());
 }

@@ -5,14 +5,18 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Microsoft.AspNetCore.Builder;
 
-/// <summary>What one replica is doing right now: who it is, how many streams it serves, where the count stands.</summary>
-public sealed record TickStreamStats(string Replica, int Clients, string? Epoch, long LastSequence);
+/// <summary>
+/// What one replica is doing right now: who it is, how many streams it serves, where the count
+/// stands, and how many writes its live events took (events per write above 1 means batching).
+/// </summary>
+public sealed record TickStreamStats(string Replica, int Clients, string? Epoch, long LastSequence, long Writes, long EventsWritten);
 
 public static class TickStatsEndpoints
 {
     /// <summary>
     /// Maps <c>GET /events/stats</c>, read-only. It lets a test (or a curious operator) check how many
-    /// streams each replica holds, e.g. that a browser with many tabs opened exactly one.
+    /// streams each replica holds, e.g. that a browser with many tabs opened exactly one, and the
+    /// benchmark read how many events went out per write.
     /// </summary>
     public static IEndpointRouteBuilder MapTickStats(this IEndpointRouteBuilder endpoints)
     {
@@ -22,12 +26,14 @@ public static class TickStatsEndpoints
         return endpoints;
     }
 
-    private static JsonHttpResult<TickStreamStats> GetStats(HttpContext context, TickBroadcaster broadcaster, ReplicaIdentity replica)
+    private static JsonHttpResult<TickStreamStats> GetStats(HttpContext context, TickBroadcaster broadcaster, ReplicaIdentity replica,
+        RelayMetrics metrics)
     {
         // A snapshot that is stale the moment it is read: a cache must not make it staler.
         context.Response.Headers.CacheControl = "no-store";
         return TypedResults.Json(
-            new TickStreamStats(replica.Id, broadcaster.ClientCount, broadcaster.Epoch, broadcaster.LastSequence),
+            new TickStreamStats(replica.Id, broadcaster.ClientCount, broadcaster.Epoch, broadcaster.LastSequence,
+                metrics.Writes, metrics.EventsWritten),
             TickStatsJsonContext.Default.TickStreamStats);
     }
 }

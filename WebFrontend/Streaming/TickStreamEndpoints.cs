@@ -70,7 +70,7 @@ public static class TickStreamEndpoints
             }
         }
 
-        return new TickStreamResult(client, resumeAfter, broadcaster, history, metrics, time);
+        return new TickStreamResult(client, resumeAfter, broadcaster, history, metrics, time, options.Value);
     }
 
     private static ProblemHttpResult InvalidId(string detail) =>

@@ -1,5 +1,4 @@
-using System.Buffers;
-using System.IO.Pipelines;
+using System.Net.Sockets;
 using AspireSse.ServiceDefaults.Ticks;
 using AspireSse.WebFrontend.Relay;
 using Microsoft.AspNetCore.Http.Features;
@@ -8,14 +7,14 @@ namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>
 /// Writes one client's stream: <c>hello</c>, then (when resuming) the missed ticks from the history
-/// stream, then the live queue — with a cursor so the seam between replay and live has no gap and no
-/// duplicate.
+/// stream, then the live events — with a cursor so the seam between replay and live has no gap and
+/// no duplicate.
 /// </summary>
 /// <remarks>
-/// This is the per-client hot path, so it writes the pre-encoded frames (<see cref="SseFrame"/>)
-/// straight into Kestrel's response pipe and flushes once per batch: when several events are queued
-/// (a burst, or a client whose socket drains slower than ticks arrive) they leave in one write and
-/// one syscall instead of one each.
+/// Events are pre-encoded frames (<see cref="SseFrame"/>) and go out in batches: when several are
+/// queued (a burst, or a client whose socket drains slower than ticks arrive) they leave in one
+/// write and one syscall instead of one each. On a plain HTTP/1.1 connection they go straight to
+/// the socket (<see cref="SocketResponse"/>), elsewhere through Kestrel's response pipe.
 /// </remarks>
 internal sealed class TickStreamResult(
     TickClient client,
@@ -23,7 +22,8 @@ internal sealed class TickStreamResult(
     TickBroadcaster broadcaster,
     TickHistory history,
     RelayMetrics metrics,
-    TimeProvider time) : IResult
+    TimeProvider time,
+    TickStreamOptions options) : IResult
 {
     // Replayed history is flushed in chunks, so a long replay starts arriving before it is all read.
     private const int ReplayFlushEvery = 64;
@@ -34,95 +34,118 @@ internal sealed class TickStreamResult(
         // A client that fell behind is dropped at the connection, not just at the queue: its socket
         // may be stalled, and only aborting frees what the server holds for it.
         using var cut = client.Cut.Register(static state => ((HttpContext)state!).Abort(), httpContext);
+        // A client that left ends the wait for its next event.
+        using var left = httpContext.RequestAborted.UnsafeRegister(static state => ((TickClient)state!).Complete(), client);
 
-        var response = httpContext.Response;
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache,no-store";
-        // Compression middleware would hold events back until a compressed block fills.
-        response.Headers.ContentEncoding = "identity";
-        // nginx and some other proxies buffer responses unless told not to; a buffered SSE stream
-        // delivers nothing until the buffer fills.
-        response.Headers["X-Accel-Buffering"] = "no";
-        httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        var socket = SocketResponse.TryTake(httpContext, options);
+        StreamOutput output;
+        if (socket is null)
+        {
+            var response = httpContext.Response;
+            response.ContentType = "text/event-stream";
+            response.Headers.CacheControl = "no-cache,no-store";
+            // Compression middleware would hold events back until a compressed block fills.
+            response.Headers.ContentEncoding = "identity";
+            // nginx and some other proxies buffer responses unless told not to; a buffered SSE stream
+            // delivers nothing until the buffer fills.
+            response.Headers["X-Accel-Buffering"] = "no";
+            httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            output = new PipeOutput(response.BodyWriter);
+        }
+        else
+        {
+            output = new SocketOutput(socket);
+            output.Write(SocketResponse.Head(time.GetUtcNow()));
+        }
 
         try
         {
-            await WriteAsync(response.BodyWriter, httpContext.RequestAborted);
+            await WriteAsync(output, httpContext.RequestAborted);
+            if (socket is not null && !client.WasCut && !httpContext.RequestAborted.IsCancellationRequested)
+            {
+                // The stream ended on purpose (drain): the client reads to the end, then reconnects.
+                socket.Shutdown(SocketShutdown.Send);
+            }
         }
         catch (OperationCanceledException) when (httpContext.RequestAborted.IsCancellationRequested)
         {
             // The client left, or was cut: nothing more to send.
         }
+        catch (Exception ex) when (socket is not null && ex is SocketException or ObjectDisposedException)
+        {
+            // The client left while we were writing to its socket.
+        }
+        finally
+        {
+            if (socket is not null)
+            {
+                // Kestrel never started this response; it must not write one after our stream.
+                httpContext.Abort();
+            }
+        }
     }
 
-    private async Task WriteAsync(PipeWriter writer, CancellationToken cancellationToken)
+    private async Task WriteAsync(StreamOutput output, CancellationToken cancellationToken)
     {
-        if (client.Events.TryRead(out var hello))
+        if (client.TryRead(out var hello))
         {
-            writer.Write(hello.Frame);
+            output.Write(hello.Frame);
         }
 
-        var epoch = client.StartEpoch;
-        var cursor = client.StartSequence;
-        if (resumeAfter is { } resume && epoch is not null)
+        if (resumeAfter is { } resume && client.StartEpoch is { } epoch)
         {
             var sameEpoch = resume.Epoch is null || resume.Epoch == epoch;
-            cursor = Math.Min(resume.Sequence, client.StartSequence);
+            var cursor = Math.Min(resume.Sequence, client.StartSequence);
             if (!sameEpoch)
             {
                 // An id from an earlier epoch: nothing of it is comparable, so start over at the oldest.
                 var oldest = await history.OldestAsync() ?? client.StartSequence + 1;
-                writer.Write(TickBroadcaster.ResetItem(epoch, oldest, client.StartSequence, "epoch").Frame);
+                output.Write(TickBroadcaster.ResetItem(epoch, oldest, client.StartSequence, "epoch").Frame);
                 cursor = oldest - 1;
             }
 
-            cursor = await ReplayAsync(writer, epoch, cursor, resume, cancellationToken);
+            cursor = await ReplayAsync(output, epoch, cursor, resume, cancellationToken);
             if (cursor < 0)
             {
                 return;
             }
 
             // A client ahead of this replica (it came from a faster one) skips live ticks it has.
-            cursor = Math.Max(cursor, sameEpoch ? resume.Sequence : 0);
+            client.MoveTo(epoch, Math.Max(cursor, sameEpoch ? resume.Sequence : 0));
         }
 
-        if (!await FlushAsync(writer, cancellationToken))
+        if (!await output.FlushAsync(cancellationToken))
         {
             return;
         }
 
-        var events = client.Events;
-        while (await events.WaitToReadAsync(cancellationToken))
+        var batch = new List<RelayItem>();
+        while (await client.WaitToReadAsync() && !cancellationToken.IsCancellationRequested)
         {
-            var writtenAt = time.GetUtcNow();
-            while (events.TryRead(out var item))
+            batch.Clear();
+            client.TakeAll(batch);
+            if (batch.Count == 0)
             {
-                switch (item.Kind)
-                {
-                    case RelayItemKind.Tick:
-                        // A replica that started on an empty Redis learns the epoch from its first tick.
-                        epoch ??= item.Epoch;
-                        if (item.Epoch != epoch || item.Sequence <= cursor)
-                        {
-                            continue;
-                        }
-
-                        cursor = item.Sequence;
-                        metrics.Delivered(item.PublishedAt, writtenAt);
-                        break;
-                    case RelayItemKind.Reset:
-                        epoch = item.Epoch;
-                        cursor = item.Sequence;
-                        break;
-                }
-
-                writer.Write(item.Frame);
+                continue;
             }
 
-            if (!await FlushAsync(writer, cancellationToken))
+            var writtenAt = time.GetUtcNow();
+            foreach (var item in batch)
+            {
+                if (item.Kind == RelayItemKind.Tick)
+                {
+                    metrics.Delivered(item.PublishedAt, writtenAt);
+                }
+
+                output.Write(item.Frame);
+            }
+
+            if (!await output.FlushAsync(cancellationToken))
             {
                 return;
             }
+
+            metrics.Written(batch.Count);
         }
     }
 
@@ -133,7 +156,7 @@ internal sealed class TickStreamResult(
     /// is never silent.
     /// </summary>
     /// <returns>The last sequence written, or -1 when the client went away.</returns>
-    private async Task<long> ReplayAsync(PipeWriter writer, string epoch, long cursor, TickId resume, CancellationToken cancellationToken)
+    private async Task<long> ReplayAsync(StreamOutput output, string epoch, long cursor, TickId resume, CancellationToken cancellationToken)
     {
         var replayed = 0;
         using var replay = RelayActivities.StartReplay(resume);
@@ -146,13 +169,13 @@ internal sealed class TickStreamResult(
 
             if (tick.Sequence > cursor + 1)
             {
-                writer.Write(TickBroadcaster.ResetItem(epoch, tick.Sequence, client.StartSequence, "history").Frame);
+                output.Write(TickBroadcaster.ResetItem(epoch, tick.Sequence, client.StartSequence, "history").Frame);
             }
 
             cursor = tick.Sequence;
             RelayActivities.AddReplayed(replay, tick, ++replayed);
-            writer.Write(broadcaster.TickItem(tick, replayed: true).Frame);
-            if (replayed % ReplayFlushEvery == 0 && !await FlushAsync(writer, cancellationToken))
+            output.Write(broadcaster.TickItem(tick, replayed: true).Frame);
+            if (replayed % ReplayFlushEvery == 0 && !await output.FlushAsync(cancellationToken))
             {
                 return -1;
             }
@@ -161,18 +184,12 @@ internal sealed class TickStreamResult(
         if (cursor < client.StartSequence)
         {
             // Everything the client missed is gone: it continues with the live ticks.
-            writer.Write(TickBroadcaster.ResetItem(epoch, client.StartSequence + 1, client.StartSequence, "history").Frame);
+            output.Write(TickBroadcaster.ResetItem(epoch, client.StartSequence + 1, client.StartSequence, "history").Frame);
             cursor = client.StartSequence;
         }
 
         RelayActivities.EndReplay(replay, replayed);
         metrics.Replayed(replayed);
         return cursor;
-    }
-
-    private static async ValueTask<bool> FlushAsync(PipeWriter writer, CancellationToken cancellationToken)
-    {
-        var result = await writer.FlushAsync(cancellationToken);
-        return !result.IsCompleted && !result.IsCanceled;
     }
 }

@@ -89,7 +89,7 @@ public sealed class TickBroadcasterTests
         var broadcaster = CreateBroadcaster(capacity);
         var stalled = broadcaster.Connect();
         using var healthy = broadcaster.Connect();
-        Assert.True(healthy.Events.TryRead(out _)); // its hello
+        Assert.True(healthy.TryRead(out _)); // its hello
 
         for (var sequence = 1; sequence <= 50; sequence++)
         {
@@ -97,10 +97,11 @@ public sealed class TickBroadcasterTests
 
             // The healthy client has each tick as soon as it is published, whatever the stalled one does.
             using var timeout = new CancellationTokenSource(Timeout);
-            var item = await healthy.Events.ReadAsync(timeout.Token);
+            Assert.True(await healthy.WaitToReadAsync().AsTask().WaitAsync(timeout.Token));
+            Assert.True(healthy.TryRead(out var item));
             Assert.Equal($"{Epoch}-{sequence}", Parse(item).EventId);
 
-            Assert.True(stalled.Events.Count <= capacity, $"stalled queue grew to {stalled.Events.Count}");
+            Assert.True(stalled.QueuedCount <= capacity, $"stalled queue grew to {stalled.QueuedCount}");
         }
 
         Assert.True(stalled.WasCut);
@@ -121,7 +122,7 @@ public sealed class TickBroadcasterTests
         for (var sequence = 1; sequence <= 10; sequence++)
         {
             broadcaster.Publish(TickAt(sequence));
-            while (healthy.Events.TryRead(out _))
+            while (healthy.TryRead(out _))
             {
             }
         }
@@ -186,7 +187,7 @@ public sealed class TickBroadcasterTests
     private static List<System.Net.ServerSentEvents.SseItem<string>> Drain(TickClient client)
     {
         var items = new List<System.Net.ServerSentEvents.SseItem<string>>();
-        while (client.Events.TryRead(out var item))
+        while (client.TryRead(out var item))
         {
             items.Add(Parse(item));
         }
@@ -225,7 +226,7 @@ public sealed class TickBroadcasterTests
         var events = Drain(client);
         Assert.Equal(["hello", "tick", "drain"], events.Select(e => e.EventType));
         Assert.InRange(events[2].ReconnectionInterval!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
-        Assert.True(client.Events.Completion.IsCompleted);
+        Assert.True(client.IsCompleted);
         Assert.True(broadcaster.IsDraining);
     }
 

@@ -89,10 +89,14 @@ public sealed class TickStreamTests
         });
     }
 
-    [Fact]
-    public async Task StreamIsUnbufferedAndNeverCompressed()
+    // Both ways of writing a stream (straight to the socket, and through Kestrel's response pipe
+    // for HTTPS and HTTP/2) must look the same to a client.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task StreamIsUnbufferedNeverCompressedAndConsecutiveWhicheverWayItIsWritten(bool writeToSocket)
     {
-        await using var harness = await StartSystemAsync();
+        await using var harness = await StartSystemAsync(writeToSocket: writeToSocket);
         var frontend = harness.Services[^1];
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(frontend.Url, "/events"));
         request.Headers.AcceptEncoding.ParseAdd("gzip, br, deflate");
@@ -103,6 +107,71 @@ public sealed class TickStreamTests
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         Assert.DoesNotContain(response.Content.Headers.ContentEncoding, e => e is "gzip" or "br" or "deflate");
         Assert.Equal(["no"], response.Headers.GetValues("X-Accel-Buffering"));
+        Assert.True(response.Headers.CacheControl is { NoCache: true, NoStore: true }, $"Cache-Control: {response.Headers.CacheControl}");
+        // On the socket the body ends with the connection; Kestrel's pipe frames it in chunks.
+        Assert.Equal(writeToSocket, response.Headers.ConnectionClose == true);
+        Assert.Equal(!writeToSocket, response.Headers.TransferEncodingChunked == true);
+
+        await using var stream = await response.Content.ReadAsStreamAsync(Cancellation);
+        var events = new List<System.Net.ServerSentEvents.SseItem<string>>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+        timeout.CancelAfter(Timeout);
+        await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync(timeout.Token))
+        {
+            events.Add(item);
+            if (events.Count(e => e.EventType == "tick") == 5)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal("hello", events[0].EventType);
+        var hello = JsonDocument.Parse(events[0].Data).RootElement.GetProperty("sequence").GetInt64();
+        var ticks = events.Where(e => e.EventType == "tick").Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("sequence").GetInt64()).ToList();
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => hello + i), ticks);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task EventsQueuedBehindASlowReaderLeaveTogetherInOneWrite(bool writeToSocket)
+    {
+        // Fast ticks, small socket buffers on both ends and a queue long enough not to cut the client.
+        await using var harness = await StartSystemAsync(tickInterval: "00:00:00.002", writeToSocket: writeToSocket, extra: new()
+        {
+            ["TickStream__SocketSendBufferBytes"] = "4096",
+            ["Kestrel__Limits__MaxResponseBufferSize"] = "4096",
+            ["TickStream__ClientQueueCapacity"] = "5000",
+        });
+        var frontend = harness.Services[^1];
+        await using var client = new BrowserLikeSseClient(new Uri(frontend.Url, "/events"), receiveBufferBytes: 4096);
+        client.Start();
+        await Eventually.WaitAsync(() => Task.FromResult(client.LastSequence), s => s > 0, Timeout, "the first tick", Cancellation);
+
+        await client.PauseReadingAsync();
+        var paused = client.LastSequence;
+        // Far more ticks than the socket buffers and Kestrel's 64 KB output pipe hold: the rest must
+        // wait in the client's queue.
+        await Eventually.WaitAsync(() => StatsAsync(frontend), s => s.GetProperty("lastSequence").GetInt64() > paused + 1000, Timeout,
+            "the replica to relay 1000 ticks past what the paused client has read", Cancellation);
+        var before = await StatsAsync(frontend);
+        client.ResumeReading();
+
+        var target = before.GetProperty("lastSequence").GetInt64();
+        await Eventually.WaitAsync(() => Task.FromResult(client.LastSequence), s => s >= target, Timeout,
+            $"the client to catch up to tick {target}", Cancellation);
+        var after = await StatsAsync(frontend);
+
+        AssertConsecutive([.. client.Ticks.Select(t => t.Sequence)]);
+        Assert.Equal(0, client.Resets);
+        Assert.Equal(1, client.Connections);
+        var writes = after.GetProperty("writes").GetInt64();
+        var written = after.GetProperty("eventsWritten").GetInt64();
+        // Every tick up to the target went out in fewer writes than events: the backlog left in batches.
+        Assert.True(written >= target - client.Ticks[0].Sequence, $"{written} events written");
+        Assert.True(written >= 2 * writes, $"{written} events in {writes} writes");
+        TestReport.Publish($"bursts: {(writeToSocket ? "socket" : "kestrel pipe")} {written} events in {writes} writes " +
+            $"({(double)written / writes:F1} per write) while a paused client caught up {target - paused} ticks");
     }
 
     [Fact]
@@ -175,15 +244,23 @@ public sealed class TickStreamTests
         Eventually.WaitAsync(() => StatsAsync(frontend), s => s.GetProperty("clients").GetInt32() == clients, Timeout,
             $"/events/stats to count {clients} client(s)", Cancellation);
 
-    private static Task<ServiceHarness> StartSystemAsync(string tickInterval = "00:00:00.100", string heartbeat = "00:00:15", string lease = "00:00:05") =>
-        ServiceHarness.StartRelayAsync(
-            new Dictionary<string, string?> { ["Ticks__Interval"] = tickInterval, ["Ticks__LeaseTime"] = lease },
-            new Dictionary<string, string?>
-            {
-                ["TickStream__HeartbeatInterval"] = heartbeat,
-                ["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=webfrontend-under-test",
-            },
-            Cancellation);
+    private static Task<ServiceHarness> StartSystemAsync(string tickInterval = "00:00:00.100", string heartbeat = "00:00:15",
+        string lease = "00:00:05", bool writeToSocket = true, Dictionary<string, string?>? extra = null)
+    {
+        var webFrontend = new Dictionary<string, string?>
+        {
+            ["TickStream__HeartbeatInterval"] = heartbeat,
+            ["TickStream__WriteToSocket"] = writeToSocket ? "true" : "false",
+            ["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=webfrontend-under-test",
+        };
+        foreach (var (key, value) in extra ?? [])
+        {
+            webFrontend[key] = value;
+        }
+
+        return ServiceHarness.StartRelayAsync(
+            new Dictionary<string, string?> { ["Ticks__Interval"] = tickInterval, ["Ticks__LeaseTime"] = lease }, webFrontend, Cancellation);
+    }
 
     private static void AssertConsecutive(IReadOnlyList<long> sequences) => Assert.Null(TickSequence.FirstBreak(sequences));
 }

@@ -25,6 +25,7 @@ public sealed class RelaySystem(OutputSink output, IReadOnlyDictionary<string, s
         {
             // As deployed, not as the launcher runs it for development.
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["DOTNET_ENVIRONMENT"] = "Production",
         };
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {

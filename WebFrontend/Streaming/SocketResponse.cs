@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using AspireSse.WebFrontend.Relay;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>
+/// An SSE response written straight to the connection's socket instead of through Kestrel's
+/// response pipe, so that the broadcaster can deliver a tick with a single send (see
+/// <see cref="TickClient"/> for what that saves).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Kestrel never starts this response: the head below is written by us, the body is delimited by
+/// closing the connection (so every client gets the same bytes per event, with no chunk framing),
+/// and the request ends with <see cref="HttpContext.Abort"/> so Kestrel writes nothing after it.
+/// The price is that response headers added by middleware (<c>OnStarting</c>) are not sent on this
+/// endpoint.
+/// </para>
+/// <para>
+/// Used only where it is safe: plain-text HTTP/1.1 on Kestrel's socket transport, the response not
+/// started. An HTTP/1.1 client sends a request only after it has read the previous response on that
+/// connection (no browser or HttpClient pipelines), so nothing of Kestrel's can still be queued
+/// ahead of our bytes. HTTPS, HTTP/2 and HTTP/3 use Kestrel's pipe, as does
+/// <c>TickStream:WriteToSocket=false</c>.
+/// </para>
+/// </remarks>
+internal static class SocketResponse
+{
+    /// <summary>The connection's socket when the stream can be written to it directly, else null.</summary>
+    public static Socket? TryTake(HttpContext context, TickStreamOptions options)
+    {
+        if (!options.WriteToSocket || context.Request.IsHttps || !HttpMethods.IsGet(context.Request.Method)
+            || !HttpProtocol.IsHttp11(context.Request.Protocol) || context.Response.HasStarted
+            || context.Features.Get<IConnectionSocketFeature>()?.Socket is not { Connected: true } socket)
+        {
+            return null;
+        }
+
+        // The broadcaster's sends must never wait for a slow client: a full send buffer returns
+        // WouldBlock at once and the event is queued instead. Kestrel's own reads are asynchronous
+        // and do not depend on this setting.
+        socket.Blocking = false;
+        return socket;
+    }
+
+    /// <summary>The status line and headers, as <see cref="TickStreamResult"/> sets them on Kestrel's path.</summary>
+    public static byte[] Head(DateTimeOffset now) => Encoding.ASCII.GetBytes(
+        "HTTP/1.1 200 OK\r\n" +
+        "Content-Type: text/event-stream\r\n" +
+        "Cache-Control: no-cache,no-store\r\n" +
+        "Content-Encoding: identity\r\n" +
+        "X-Accel-Buffering: no\r\n" +
+        // The body ends when the connection does.
+        "Connection: close\r\n" +
+        $"Date: {now.ToString("r", CultureInfo.InvariantCulture)}\r\n" +
+        "Server: Kestrel\r\n" +
+        "\r\n");
+}
