@@ -40,6 +40,7 @@ public static class BenchmarkRun
             await Task.Delay(settings.Warmup, cancellationToken);
 
             var before = ProcessSample.Read(system.ServerProcessIds());
+            var writesBefore = await system.ReadWritesAsync(cancellationToken);
             var deliveredBefore = load.Received;
             var bytesBefore = load.Bytes;
             var window = Stopwatch.StartNew();
@@ -47,6 +48,7 @@ public static class BenchmarkRun
             await Task.Delay(settings.Window, cancellationToken);
             load.Latency.Enabled = false;
             var after = ProcessSample.Read(system.ServerProcessIds());
+            var writesAfter = await system.ReadWritesAsync(cancellationToken);
             var delivered = load.Received - deliveredBefore;
             var bytes = load.Bytes - bytesBefore;
             var elapsed = window.Elapsed;
@@ -77,6 +79,9 @@ public static class BenchmarkRun
                 IdlePssBytes = idle.PssBytes,
                 LoadedRssBytes = after.RssBytes,
                 WireBytesPerEvent = delivered == 0 ? double.NaN : (double)bytes / delivered,
+                EventsPerWrite = writesBefore is { } w0 && writesAfter is { } w1 && w1.Writes > w0.Writes
+                    ? (double)(w1.Events - w0.Events) / (w1.Writes - w0.Writes)
+                    : double.NaN,
                 FinalSequence = finalSequence,
                 EventsExpected = delivery.Expected,
                 EventsLost = delivery.Lost,

@@ -35,6 +35,9 @@ public sealed record RunResult
     /// <summary>Bytes the clients read in the window, per delivery: the event's size on the wire.</summary>
     public required double WireBytesPerEvent { get; init; }
 
+    /// <summary>Events per write to a client over the window, where the server counts its writes (ours); else NaN.</summary>
+    public double EventsPerWrite { get; init; } = double.NaN;
+
     public required long FinalSequence { get; init; }
     public required long EventsExpected { get; init; }
     public required long EventsLost { get; init; }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AspireSse.Bench.LoadGen;
 using AspireSse.Launcher.Topology;
 
@@ -35,6 +36,13 @@ public sealed class RelaySystem(OutputSink output, IReadOnlyDictionary<string, s
         _frontend = SseTopology.CreateWebFrontend(Redis, "webfrontend-1", settings, Output);
         _frontend.Start();
         await _frontend.WaitHealthyAsync(timeout, cancellationToken);
+    }
+
+    public override async Task<(long Writes, long Events)?> ReadWritesAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        using var stats = JsonDocument.Parse(await http.GetStringAsync(new Uri(Frontend.Url, "/events/stats"), cancellationToken));
+        return (stats.RootElement.GetProperty("writes").GetInt64(), stats.RootElement.GetProperty("eventsWritten").GetInt64());
     }
 
     protected override async ValueTask StopServerAsync()

@@ -70,6 +70,13 @@ public abstract class SystemUnderTest(string name, OutputSink output) : IAsyncDi
 
     protected abstract ValueTask StopServerAsync();
 
+    /// <summary>
+    /// The server's count of writes to clients and of the events they carried, where the server
+    /// reports it (ours does, on <c>/events/stats</c>); null for the peers.
+    /// </summary>
+    public virtual Task<(long Writes, long Events)?> ReadWritesAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<(long, long)?>(null);
+
     public async ValueTask DisposeAsync()
     {
         if (_ticker is not null)
