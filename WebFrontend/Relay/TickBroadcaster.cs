@@ -240,6 +240,10 @@ public sealed partial class TickBroadcaster(
         return new RelayItem(frame, RelayItemKind.Drain);
     }
 
+    // Only queues: each client's writer sends. Sending from here instead (one send per client on this
+    // thread) was measured and dropped: at 10 000 clients it cost 19.5 µs per delivery on one thread
+    // and, split over both cores, still 12.5 µs with a p50 latency of 2 s, because a fan-out that
+    // falls behind then never batches; queued writers send a backlog in one write.
     private int EnqueueToAll(RelayItem item)
     {
         if (_snapshotStale)

@@ -8,8 +8,10 @@ namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>
 /// An SSE response written straight to the connection's socket instead of through Kestrel's
-/// response pipe, so that the broadcaster can deliver a tick with a single send (see
-/// <see cref="TickClient"/> for what that saves).
+/// response pipe: a batch of events is one non-blocking gathered send of the shared frames, with no
+/// copy into Kestrel's buffers and no hand-off to its send loop. At 10 000 clients this took the
+/// server CPU per delivered event from 12.3 to 11.2 µs (benchmark, 8 s windows, same build with
+/// <c>TickStream:WriteToSocket</c> false and true).
 /// </summary>
 /// <remarks>
 /// <para>

@@ -167,9 +167,10 @@ public sealed class TickStreamTests
         Assert.Equal(1, client.Connections);
         var writes = after.GetProperty("writes").GetInt64();
         var written = after.GetProperty("eventsWritten").GetInt64();
-        // Every tick up to the target went out in fewer writes than events: the backlog left in batches.
+        // Every tick up to the target was written, and hundreds of them rode along with others in a
+        // write (one write per event would make the two counts equal).
         Assert.True(written >= target - client.Ticks[0].Sequence, $"{written} events written");
-        Assert.True(written >= 2 * writes, $"{written} events in {writes} writes");
+        Assert.True(written - writes >= 100, $"{written} events in {writes} writes");
         TestReport.Publish($"bursts: {(writeToSocket ? "socket" : "kestrel pipe")} {written} events in {writes} writes " +
             $"({(double)written / writes:F1} per write) while a paused client caught up {target - paused} ticks");
     }
