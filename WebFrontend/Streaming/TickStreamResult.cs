@@ -13,8 +13,11 @@ namespace Microsoft.AspNetCore.Builder;
 /// <remarks>
 /// Events are pre-encoded frames (<see cref="SseFrame"/>) and go out in batches: when several are
 /// queued (a burst, or a client whose socket drains slower than ticks arrive) they leave in one
-/// write and one syscall instead of one each. On a plain HTTP/1.1 connection they go straight to
-/// the socket (<see cref="SocketResponse"/>), elsewhere through Kestrel's response pipe.
+/// write and one syscall instead of one each: a paused client catching up about 1 000 ticks got
+/// them in 81 writes on the socket and 431 through Kestrel's pipe, whose own 64 KB buffer takes
+/// single events until it fills (test <c>EventsQueuedBehindASlowReaderLeaveTogetherInOneWrite</c>).
+/// On a plain HTTP/1.1 connection they go straight to the socket (<see cref="SocketResponse"/>),
+/// elsewhere through Kestrel's response pipe.
 /// </remarks>
 internal sealed class TickStreamResult(
     TickClient client,
