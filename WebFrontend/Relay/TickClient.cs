@@ -90,11 +90,6 @@ public sealed class TickClient : IValueTaskSource<bool>, IDisposable
     /// writer only; the cancellation is observed by the caller (see <c>TickStreamResult</c>), which
     /// ends the stream through <see cref="Complete"/>.
     /// </summary>
-    /// <remarks>
-    /// A <see cref="System.Threading.Channels.Channel{T}"/> per client allocated on every wait and
-    /// kept its own lock and buffers; this single reusable awaitable keeps a waiting client to the
-    /// object itself.
-    /// </remarks>
     public ValueTask<bool> WaitToReadAsync()
     {
         lock (_lock)
@@ -120,17 +115,7 @@ public sealed class TickClient : IValueTaskSource<bool>, IDisposable
     {
         lock (_lock)
         {
-            while (_queue is not null && _queue.TryDequeue(out var next))
-            {
-                if (Admit(next))
-                {
-                    item = next;
-                    return true;
-                }
-            }
-
-            item = null!;
-            return false;
+            return TryDequeueAdmitted(out item);
         }
     }
 
@@ -139,12 +124,9 @@ public sealed class TickClient : IValueTaskSource<bool>, IDisposable
     {
         lock (_lock)
         {
-            while (_queue is not null && _queue.TryDequeue(out var item))
+            while (TryDequeueAdmitted(out var item))
             {
-                if (Admit(item))
-                {
-                    batch.Add(item);
-                }
+                batch.Add(item);
             }
         }
     }
@@ -212,6 +194,22 @@ public sealed class TickClient : IValueTaskSource<bool>, IDisposable
             _waiting = false;
             _wait.SetResult(result);
         }
+    }
+
+    // Called with the lock held.
+    private bool TryDequeueAdmitted(out RelayItem item)
+    {
+        while (_queue is not null && _queue.TryDequeue(out var next))
+        {
+            if (Admit(next))
+            {
+                item = next;
+                return true;
+            }
+        }
+
+        item = null!;
+        return false;
     }
 
     // Called with the lock held: decides whether an event goes to this client, and keeps its place.

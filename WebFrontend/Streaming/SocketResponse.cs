@@ -41,23 +41,26 @@ internal static class SocketResponse
             return null;
         }
 
-        // The broadcaster's sends must never wait for a slow client: a full send buffer returns
-        // WouldBlock at once and the event is queued instead. Kestrel's own reads are asynchronous
+        // A send must never wait for a slow client: with a full send buffer it returns WouldBlock at
+        // once, and only then does SocketOutput await the rest. Kestrel's own reads are asynchronous
         // and do not depend on this setting.
         socket.Blocking = false;
         return socket;
     }
 
-    /// <summary>The status line and headers, as <see cref="TickStreamResult"/> sets them on Kestrel's path.</summary>
-    public static byte[] Head(DateTimeOffset now) => Encoding.ASCII.GetBytes(
-        "HTTP/1.1 200 OK\r\n" +
-        "Content-Type: text/event-stream\r\n" +
-        "Cache-Control: no-cache,no-store\r\n" +
-        "Content-Encoding: identity\r\n" +
-        "X-Accel-Buffering: no\r\n" +
+    /// <summary>The status line and <see cref="TickStreamResult.Headers"/>, as Kestrel would write them.</summary>
+    public static byte[] Head(DateTimeOffset now)
+    {
+        var head = new StringBuilder("HTTP/1.1 200 OK\r\n");
+        foreach (var (name, value) in TickStreamResult.Headers)
+        {
+            head.Append(CultureInfo.InvariantCulture, $"{name}: {value}\r\n");
+        }
+
         // The body ends when the connection does.
-        "Connection: close\r\n" +
-        $"Date: {now.ToString("r", CultureInfo.InvariantCulture)}\r\n" +
-        "Server: Kestrel\r\n" +
-        "\r\n");
+        head.Append("Connection: close\r\n");
+        head.Append(CultureInfo.InvariantCulture, $"Date: {now:r}\r\n");
+        head.Append("Server: Kestrel\r\n\r\n");
+        return Encoding.ASCII.GetBytes(head.ToString());
+    }
 }

@@ -31,6 +31,18 @@ internal sealed class TickStreamResult(
     // Replayed history is flushed in chunks, so a long replay starts arriving before it is all read.
     private const int ReplayFlushEvery = 64;
 
+    /// <summary>The stream's response headers, on Kestrel's path and in <see cref="SocketResponse.Head"/> alike.</summary>
+    public static readonly (string Name, string Value)[] Headers =
+    [
+        ("Content-Type", "text/event-stream"),
+        ("Cache-Control", "no-cache,no-store"),
+        // Compression middleware would hold events back until a compressed block fills.
+        ("Content-Encoding", "identity"),
+        // nginx and some other proxies buffer responses unless told not to; a buffered SSE stream
+        // delivers nothing until the buffer fills.
+        ("X-Accel-Buffering", "no"),
+    ];
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         using var owned = client;
@@ -45,13 +57,11 @@ internal sealed class TickStreamResult(
         if (socket is null)
         {
             var response = httpContext.Response;
-            response.ContentType = "text/event-stream";
-            response.Headers.CacheControl = "no-cache,no-store";
-            // Compression middleware would hold events back until a compressed block fills.
-            response.Headers.ContentEncoding = "identity";
-            // nginx and some other proxies buffer responses unless told not to; a buffered SSE stream
-            // delivers nothing until the buffer fills.
-            response.Headers["X-Accel-Buffering"] = "no";
+            foreach (var (name, value) in Headers)
+            {
+                response.Headers[name] = value;
+            }
+
             httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             output = new PipeOutput(response.BodyWriter);
         }
