@@ -60,18 +60,10 @@ public sealed class FaultTests
     public async Task ClientsLoseNothingWhenTheSubscriberConnectionsAreKilledInRedis()
     {
         await using var run = await FaultRun.StartAsync(Cancellation);
-        var redis = await run.RedisAsync();
-        // The others reconnect at once and may miss nothing; a frozen replica is certain to miss
-        // the ticks published until it runs again, so its clients depend on the backfill.
+        // The others reconnect at once and may miss nothing; the frozen one certainly misses ticks,
+        // so its clients depend on the backfill.
         var frozen = run.Topology.Frontends[0];
-        long killed;
-        using (frozen.Freeze())
-        {
-            var counter = (long)await redis.StringGetAsync(TickRedisKeys.Counter);
-            killed = (long)await redis.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
-            await Eventually.WaitAsync(async () => (long)await redis.StringGetAsync(TickRedisKeys.Counter),
-                now => now >= counter + 5, FaultRun.Timeout, "five ticks to be published while a replica is frozen", Cancellation);
-        }
+        var killed = await SubscriptionGap.CreateAsync(await run.RedisAsync(), frozen, ticks: 5, FaultRun.Timeout, Cancellation);
 
         Assert.True(killed >= run.Topology.Frontends.Count, $"killed {killed} pub/sub connection(s)");
         var report = await run.WaitForRecoveryAsync(Cancellation);

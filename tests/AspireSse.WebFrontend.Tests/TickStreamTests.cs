@@ -98,11 +98,12 @@ public sealed class TickStreamTests
     {
         await using var harness = await StartSystemAsync(writeToSocket: writeToSocket);
         var frontend = harness.Services[^1];
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(frontend.Url, "/events"));
-        request.Headers.AcceptEncoding.ParseAdd("gzip, br, deflate");
+        using var http = new HttpClient { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.AcceptEncoding.ParseAdd("gzip, br, deflate");
 
-        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancellation);
+        await using var client = await SseTestClient.ConnectAsync(http, new Uri(frontend.Url, "/events"), Cancellation);
 
+        var response = client.Response;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         Assert.DoesNotContain(response.Content.Headers.ContentEncoding, e => e is "gzip" or "br" or "deflate");
@@ -112,23 +113,10 @@ public sealed class TickStreamTests
         Assert.Equal(writeToSocket, response.Headers.ConnectionClose == true);
         Assert.Equal(!writeToSocket, response.Headers.TransferEncodingChunked == true);
 
-        await using var stream = await response.Content.ReadAsStreamAsync(Cancellation);
-        var events = new List<System.Net.ServerSentEvents.SseItem<string>>();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        timeout.CancelAfter(Timeout);
-        await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync(timeout.Token))
-        {
-            events.Add(item);
-            if (events.Count(e => e.EventType == "tick") == 5)
-            {
-                break;
-            }
-        }
-
-        Assert.Equal("hello", events[0].EventType);
-        var hello = JsonDocument.Parse(events[0].Data).RootElement.GetProperty("sequence").GetInt64();
-        var ticks = events.Where(e => e.EventType == "tick").Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("sequence").GetInt64()).ToList();
-        Assert.Equal(Enumerable.Range(1, 5).Select(i => hello + i), ticks);
+        var events = await client.WaitUntilAsync(e => e.Count(x => x.Type == "tick") >= 5, Timeout, Cancellation);
+        Assert.Equal("hello", events[0].Type);
+        var hello = events[0].Json.GetProperty("sequence").GetInt64();
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => hello + i), events.Where(e => e.Type == "tick").Take(5).Select(e => e.Sequence));
     }
 
     [Theory]
