@@ -30,9 +30,18 @@ public static class SseMetrics
     /// </summary>
     public const string EventsPerWrite = "aspiresse.sse.write.events";
 
+    /// <summary>
+    /// Counter, WebFrontend: <c>/events</c> streams opened; <see cref="StreamPathTag"/> says how each
+    /// is written (<c>connection</c>, <c>socket</c> or <c>pipe</c>, see the README).
+    /// </summary>
+    public const string StreamsOpened = "aspiresse.sse.streams.opened";
+
     /// <summary>Counter, both services: Redis connections restored after a failure; <c>redis.connection.type</c> says which.</summary>
     public const string RedisReconnects = "aspiresse.redis.reconnects";
 
     /// <summary>The <see cref="TicksRelayed"/> tag saying whether a tick came live or was filled in from history.</summary>
     public const string RelaySourceTag = "aspiresse.relay.source";
+
+    /// <summary>The <see cref="StreamsOpened"/> tag, also set on the span that opened the stream.</summary>
+    public const string StreamPathTag = "aspiresse.sse.path";
 }

@@ -19,6 +19,12 @@ public static class RelayActivities
     /// <summary>A resuming client being sent the ticks it missed.</summary>
     public static readonly string ReplayName = $"{ChannelName} replay";
 
+    /// <summary>
+    /// A stream answered below HTTP (<c>TickStreamConnections</c>), named as ASP.NET Core names the
+    /// request span of the same stream opened through the HTTP pipeline.
+    /// </summary>
+    public const string OpeningName = "GET /events";
+
     // OpenTelemetry keeps at most 128 links per span by default; more would be dropped at export.
     private const int MaxReplayLinks = 128;
 
@@ -41,6 +47,29 @@ public static class RelayActivities
             activity.SetTag("messaging.message.id", new TickId(tick.Epoch, tick.Sequence).ToString());
             activity.SetTag(SseTelemetry.SequenceTag, tick.Sequence);
             activity.SetTag(SseMetrics.RelaySourceTag, backfilled ? "backfill" : "live");
+        }
+
+        return activity;
+    }
+
+    /// <summary>
+    /// Starts the server span of a stream answered below HTTP, a child of the caller's
+    /// <c>traceparent</c> when it sent one. It ends once the opening (<c>hello</c> and any replay)
+    /// is written: a span open for the stream's whole life would hold its memory for hours and
+    /// reach the dashboard only when the stream ends.
+    /// </summary>
+    public static Activity? StartOpening(string? traceParent, string? traceState)
+    {
+        ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent);
+        var activity = SseTelemetry.ActivitySource.StartActivity(OpeningName, ActivityKind.Server, parent);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("http.request.method", "GET");
+            activity.SetTag("http.route", "/events");
+            activity.SetTag("url.path", "/events");
+            activity.SetTag("url.scheme", "http");
+            activity.SetTag("network.protocol.version", "1.1");
+            activity.SetTag("http.response.status_code", 200);
         }
 
         return activity;

@@ -15,6 +15,10 @@ public sealed class RelayMetrics
     private readonly Counter<long> _cut;
     private readonly Counter<long> _replayed;
     private readonly Histogram<int> _eventsPerWrite;
+    private readonly Counter<long> _opened;
+    private long _openedBelowHttp;
+    private long _openedOnSocket;
+    private long _openedOnPipe;
     private long _writes;
     private long _eventsWritten;
 
@@ -33,6 +37,28 @@ public sealed class RelayMetrics
         _replayed = meter.CreateCounter<long>(SseMetrics.EventsReplayed, "{tick}", "Ticks replayed from history to resuming clients");
         _eventsPerWrite = meter.CreateHistogram(SseMetrics.EventsPerWrite, "{event}", "Live events sent to a client in one write",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+        _opened = meter.CreateCounter<long>(SseMetrics.StreamsOpened, "{stream}", "Streams opened, by how they are written");
+    }
+
+    /// <summary>Streams opened since the process started, by <see cref="TickStreamPath"/>.</summary>
+    public StreamsOpenedCount Opened => new(
+        Interlocked.Read(ref _openedBelowHttp), Interlocked.Read(ref _openedOnSocket), Interlocked.Read(ref _openedOnPipe));
+
+    public void StreamOpened(string path)
+    {
+        _opened.Add(1, new KeyValuePair<string, object?>(SseMetrics.StreamPathTag, path));
+        if (path == TickStreamPath.Connection)
+        {
+            Interlocked.Increment(ref _openedBelowHttp);
+        }
+        else if (path == TickStreamPath.Socket)
+        {
+            Interlocked.Increment(ref _openedOnSocket);
+        }
+        else
+        {
+            Interlocked.Increment(ref _openedOnPipe);
+        }
     }
 
     public void TickRelayed(bool backfilled) => _relayed.Add(1, backfilled ? Backfill : Live);
@@ -67,3 +93,6 @@ public sealed class RelayMetrics
     public void Delivered(DateTimeOffset publishedAt, DateTimeOffset writtenAt) =>
         _latency.Record((writtenAt - publishedAt).TotalMilliseconds);
 }
+
+/// <summary>Streams opened on each path: below HTTP, on the socket from the HTTP pipeline, through Kestrel's pipe.</summary>
+public sealed record StreamsOpenedCount(long Connection, long Socket, long Pipe);

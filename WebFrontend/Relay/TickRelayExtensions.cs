@@ -23,6 +23,7 @@ public static class TickRelayExtensions
         builder.Services.AddSingleton<TickBroadcaster>();
         builder.Services.AddSingleton<RelayStatus>();
         builder.Services.AddSingleton<TickHistory>();
+        builder.Services.AddSingleton<TickStreamWriter>();
         builder.Services.AddHostedService<TickStreamDrain>();
         builder.Services.AddHostedService<TickSubscriber>();
         builder.Services.AddHostedService<HeartbeatWorker>();

@@ -48,11 +48,11 @@ internal static class SocketResponse
         return socket;
     }
 
-    /// <summary>The status line and <see cref="TickStreamResult.Headers"/>, as Kestrel would write them.</summary>
+    /// <summary>The status line and <see cref="TickStreamWriter.Headers"/>, as Kestrel would write them.</summary>
     public static byte[] Head(DateTimeOffset now)
     {
         var head = new StringBuilder("HTTP/1.1 200 OK\r\n");
-        foreach (var (name, value) in TickStreamResult.Headers)
+        foreach (var (name, value) in TickStreamWriter.Headers)
         {
             head.Append(CultureInfo.InvariantCulture, $"{name}: {value}\r\n");
         }

@@ -7,9 +7,11 @@ namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>
 /// What one replica is doing right now: who it is, how many streams it serves, where the count
-/// stands, and how many writes its live events took (events per write above 1 means batching).
+/// stands, how many writes its live events took (events per write above 1 means batching), and
+/// how many streams were opened on each path (see <see cref="TickStreamPath"/>).
 /// </summary>
-public sealed record TickStreamStats(string Replica, int Clients, string? Epoch, long LastSequence, long Writes, long EventsWritten);
+public sealed record TickStreamStats(string Replica, int Clients, string? Epoch, long LastSequence, long Writes, long EventsWritten,
+    StreamsOpenedCount Opened);
 
 public static class TickStatsEndpoints
 {
@@ -33,7 +35,7 @@ public static class TickStatsEndpoints
         context.Response.Headers.CacheControl = "no-store";
         return TypedResults.Json(
             new TickStreamStats(replica.Id, broadcaster.ClientCount, broadcaster.Epoch, broadcaster.LastSequence,
-                metrics.Writes, metrics.EventsWritten),
+                metrics.Writes, metrics.EventsWritten, metrics.Opened),
             TickStatsJsonContext.Default.TickStreamStats);
     }
 }

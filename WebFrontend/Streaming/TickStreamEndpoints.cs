@@ -1,7 +1,5 @@
 using System.Globalization;
-using AspireSse.ServiceDefaults.Ticks;
 using AspireSse.WebFrontend.Relay;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -14,6 +12,11 @@ public static class TickStreamEndpoints
     /// <c>Last-Event-ID</c> (sent by EventSource on reconnect) or <c>?lastEventId=</c> (for a first
     /// connection, which cannot set headers).
     /// </summary>
+    /// <remarks>
+    /// A plain HTTP/1.1 connection whose first request is <c>GET /events</c> is answered before it
+    /// gets here (<see cref="TickStreamConnections"/>); this endpoint serves the rest, and every
+    /// refusal (400, 503) of both.
+    /// </remarks>
     public static IEndpointRouteBuilder MapTickStream(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/events", StreamTicksAsync)
@@ -28,51 +31,24 @@ public static class TickStreamEndpoints
         HttpContext context,
         TickBroadcaster broadcaster,
         TickHistory history,
-        RelayMetrics metrics,
-        TimeProvider time,
+        TickStreamWriter writer,
         IOptions<TickStreamOptions> options,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader,
         [FromQuery] string? lastEventId)
     {
         // The header wins: it is what the browser sends on reconnect, after the query's id is stale.
-        var requested = lastEventIdHeader ?? lastEventId;
-        TickId? resumeAfter = null;
-        if (requested is not null)
+        var opening = await TickStreamOpening.OpenAsync(lastEventIdHeader ?? lastEventId, broadcaster, history, options.Value);
+        if (opening.Refusal is { } refusal)
         {
-            if (!TickId.TryParse(requested, out var error, out var id))
+            if (refusal.StatusCode == StatusCodes.Status503ServiceUnavailable)
             {
-                return InvalidId(error);
+                // A jittered Retry-After spreads the retries of everyone turned away at once.
+                context.Response.Headers.RetryAfter = Random.Shared.Next(1, 6).ToString(CultureInfo.InvariantCulture);
             }
 
-            resumeAfter = id;
+            return TypedResults.Problem(refusal.Detail, statusCode: refusal.StatusCode, title: refusal.Title);
         }
 
-        if (broadcaster.ClientCount >= options.Value.MaxClients)
-        {
-            // A jittered Retry-After spreads the retries of everyone turned away at once.
-            context.Response.Headers.RetryAfter = Random.Shared.Next(1, 6).ToString(CultureInfo.InvariantCulture);
-            return TypedResults.Problem(
-                $"This replica already serves its maximum of {options.Value.MaxClients} streams. Retry later.",
-                statusCode: StatusCodes.Status503ServiceUnavailable, title: "Too many streams");
-        }
-
-        var client = broadcaster.Connect();
-        if (resumeAfter is { } resume && client.StartEpoch is { } epoch
-            && (resume.Epoch is null || resume.Epoch == epoch) && resume.Sequence > client.StartSequence)
-        {
-            // Ahead of this replica. Another replica may simply be a few ms ahead; only an id beyond
-            // what was ever published is an error.
-            var (currentEpoch, counter) = await history.ReadPositionAsync();
-            if (currentEpoch == epoch && resume.Sequence > counter)
-            {
-                client.Dispose();
-                return InvalidId($"'{requested}' is ahead of the latest tick ({new TickId(epoch, counter)}).");
-            }
-        }
-
-        return new TickStreamResult(client, resumeAfter, broadcaster, history, metrics, time, options.Value);
+        return new TickStreamResult(opening.Client!, opening.ResumeAfter, writer, options.Value);
     }
-
-    private static ProblemHttpResult InvalidId(string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid Last-Event-ID");
 }

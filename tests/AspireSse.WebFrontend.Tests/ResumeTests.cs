@@ -15,10 +15,13 @@ public sealed class ResumeTests
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task ResumeReplaysMissedTicksThenContinuesLiveWithoutGap()
+    [Theory]
+    [InlineData(StreamPath.Connection)]
+    [InlineData(StreamPath.Socket)]
+    [InlineData(StreamPath.Pipe)]
+    public async Task ResumeReplaysMissedTicksThenContinuesLiveWithoutGap(string path)
     {
-        await using var harness = await StartAsync();
+        await using var harness = await StartAsync(extra: StreamPath.Settings(path));
         var frontend = harness.Services[^1];
         string lastId;
         await using (var first = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation))
@@ -31,7 +34,9 @@ public sealed class ResumeTests
         await Eventually.WaitAsync(async () => (long)await redis.StringGetAsync(TickRedisKeys.Counter), c => c >= last + 20,
             Timeout, "20 ticks to pass while disconnected", Cancellation);
 
-        await using var resumed = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation, lastEventId: lastId);
+        var openedBefore = await StreamPath.OpenedAsync(frontend, Cancellation);
+        using var http = await StreamPath.ClientAsync(path, frontend, Cancellation);
+        await using var resumed = await SseTestClient.ConnectAsync(http, Events(frontend), Cancellation, lastEventId: lastId);
         var counterAtResume = (long)await redis.StringGetAsync(TickRedisKeys.Counter);
         var events = await resumed.WaitUntilAsync(
             e => e.Any(t => t.Type == "tick" && t.Sequence > counterAtResume + 5), Timeout, Cancellation);
@@ -41,6 +46,7 @@ public sealed class ResumeTests
         Assert.Null(TickSequence.FirstBreak([.. ticks.Select(t => t.Sequence)]));
         Assert.True(ticks[0].Json.GetProperty("replayed").GetBoolean(), "missed ticks are marked as replayed");
         Assert.False(ticks[^1].Json.GetProperty("replayed").GetBoolean(), "then the stream is live");
+        Assert.Equal(openedBefore[path] + 1, (await StreamPath.OpenedAsync(frontend, Cancellation))[path]);
     }
 
     [Fact]
@@ -212,9 +218,10 @@ public sealed class ResumeTests
         return ((string)(await redis.StringGetAsync(TickRedisKeys.Epoch))!, counter);
     }
 
-    private static Task<ServiceHarness> StartAsync(string interval = "00:00:00.050", string historyLength = "10000", string maxClients = "20000") =>
+    private static Task<ServiceHarness> StartAsync(string interval = "00:00:00.050", string historyLength = "10000", string maxClients = "20000",
+        Dictionary<string, string?>? extra = null) =>
         ServiceHarness.StartRelayAsync(
             new Dictionary<string, string?> { ["Ticks__Interval"] = interval, ["Ticks__HistoryLength"] = historyLength },
-            new Dictionary<string, string?> { ["TickStream__MaxClients"] = maxClients },
+            new Dictionary<string, string?>(extra ?? []) { ["TickStream__MaxClients"] = maxClients },
             Cancellation);
 }

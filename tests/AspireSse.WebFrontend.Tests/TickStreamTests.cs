@@ -89,16 +89,18 @@ public sealed class TickStreamTests
         });
     }
 
-    // Both ways of writing a stream (straight to the socket, and through Kestrel's response pipe
-    // for HTTPS and HTTP/2) must look the same to a client.
+    // Every way a stream is opened and written (below HTTP on a fresh connection, through the HTTP
+    // pipeline onto the socket on a reused one, through Kestrel's response pipe for HTTPS and
+    // HTTP/2) must look the same to a client.
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task StreamIsUnbufferedNeverCompressedAndConsecutiveWhicheverWayItIsWritten(bool writeToSocket)
+    [InlineData(StreamPath.Connection)]
+    [InlineData(StreamPath.Socket)]
+    [InlineData(StreamPath.Pipe)]
+    public async Task StreamIsUnbufferedNeverCompressedAndConsecutiveWhicheverWayItIsWritten(string path)
     {
-        await using var harness = await StartSystemAsync(writeToSocket: writeToSocket);
+        await using var harness = await StartSystemAsync(extra: StreamPath.Settings(path));
         var frontend = harness.Services[^1];
-        using var http = new HttpClient { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+        using var http = await StreamPath.ClientAsync(path, frontend, Cancellation);
         http.DefaultRequestHeaders.AcceptEncoding.ParseAdd("gzip, br, deflate");
 
         await using var client = await SseTestClient.ConnectAsync(http, new Uri(frontend.Url, "/events"), Cancellation);
@@ -110,13 +112,48 @@ public sealed class TickStreamTests
         Assert.Equal(["no"], response.Headers.GetValues("X-Accel-Buffering"));
         Assert.True(response.Headers.CacheControl is { NoCache: true, NoStore: true }, $"Cache-Control: {response.Headers.CacheControl}");
         // On the socket the body ends with the connection; Kestrel's pipe frames it in chunks.
-        Assert.Equal(writeToSocket, response.Headers.ConnectionClose == true);
-        Assert.Equal(!writeToSocket, response.Headers.TransferEncodingChunked == true);
+        Assert.Equal(path != StreamPath.Pipe, response.Headers.ConnectionClose == true);
+        Assert.Equal(path == StreamPath.Pipe, response.Headers.TransferEncodingChunked == true);
 
         var events = await client.WaitUntilAsync(e => e.Count(x => x.Type == "tick") >= 5, Timeout, Cancellation);
         Assert.Equal("hello", events[0].Type);
         var hello = events[0].Json.GetProperty("sequence").GetInt64();
         Assert.Equal(Enumerable.Range(1, 5).Select(i => hello + i), events.Where(e => e.Type == "tick").Take(5).Select(e => e.Sequence));
+        await StreamPath.AssertOnlyAsync(path, frontend, Cancellation);
+    }
+
+    [Fact]
+    public async Task WhatTheConnectionPathDoesNotRecogniseIsAnsweredByKestrel()
+    {
+        await using var harness = await StartSystemAsync();
+        var frontend = harness.Services[^1];
+        var host = $"Host: {frontend.Url.Authority}\r\n";
+
+        // Refusals come from the endpoint, with their reason.
+        var badId = await RawHttp.ExchangeAsync(frontend, $"GET /events?lastEventId=abc HTTP/1.1\r\n{host}Connection: close\r\n\r\n", Cancellation);
+        Assert.StartsWith("HTTP/1.1 400 ", badId, StringComparison.Ordinal);
+        Assert.Contains("Invalid Last-Event-ID", badId, StringComparison.Ordinal);
+        // HTTP/1.1 without Host is Kestrel's to reject.
+        var noHost = await RawHttp.ExchangeAsync(frontend, "GET /events HTTP/1.1\r\n\r\n", Cancellation);
+        Assert.StartsWith("HTTP/1.1 400 ", noHost, StringComparison.Ordinal);
+        // Another path that starts the same way.
+        var stats = await RawHttp.ExchangeAsync(frontend, $"GET /events/stats HTTP/1.1\r\n{host}Connection: close\r\n\r\n", Cancellation);
+        Assert.StartsWith("HTTP/1.1 200 ", stats, StringComparison.Ordinal);
+        Assert.Contains("\"replica\":\"webfrontend-under-test\"", stats, StringComparison.Ordinal);
+        Assert.Equal(0, (await StreamPath.OpenedAsync(frontend, Cancellation)).Values.Sum());
+
+        // A head that arrives in pieces, as from a slow client, is still answered below HTTP.
+        await using var slow = await RawHttp.ConnectAsync(frontend, Cancellation);
+        foreach (var piece in new[] { "GET /ev", $"ents HTTP/1.1\r\n{host}", "Accept: text/event-stream\r\n", "\r\n" })
+        {
+            await slow.SendAsync(piece, Cancellation);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), Cancellation);
+        }
+
+        var stream = await slow.ReadUntilAsync("event: tick", Timeout, Cancellation);
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", stream, StringComparison.Ordinal);
+        Assert.Contains("event: hello", stream, StringComparison.Ordinal);
+        await StreamPath.AssertOnlyAsync(StreamPath.Connection, frontend, Cancellation);
     }
 
     [Theory]

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using AspireSse.Launcher.Topology;
+
+namespace AspireSse.WebFrontend.Tests;
+
+/// <summary>
+/// The three ways a replica opens a stream (<c>aspiresse.sse.path</c>), and how a test makes a
+/// client take each: a fresh connection is answered below HTTP; a connection that already carried
+/// another request goes through the HTTP pipeline and is written to the socket; with
+/// <c>TickStream:WriteToSocket=false</c> everything goes through Kestrel's response pipe.
+/// </summary>
+public static class StreamPath
+{
+    public const string Connection = "connection";
+    public const string Socket = "socket";
+    public const string Pipe = "pipe";
+
+    /// <summary>The replica settings that allow <paramref name="path"/>.</summary>
+    public static Dictionary<string, string?> Settings(string path) =>
+        new() { ["TickStream__WriteToSocket"] = path == Pipe ? "false" : "true" };
+
+    /// <summary>
+    /// An HttpClient whose next <c>/events</c> request takes <paramref name="path"/> (given
+    /// <see cref="Settings"/>): for <see cref="Socket"/>, its only connection has already served a
+    /// <c>/events/stats</c> request, as a browser's or YARP's pooled connection would have.
+    /// </summary>
+    public static async Task<HttpClient> ClientAsync(string path, ServiceProcess frontend, CancellationToken cancellationToken)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 })
+        {
+            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
+        };
+        if (path == Socket)
+        {
+            using var warm = await http.GetAsync(new Uri(frontend.Url, "/events/stats"), cancellationToken);
+            warm.EnsureSuccessStatusCode();
+            await warm.Content.ReadAsStringAsync(cancellationToken);
+        }
+
+        return http;
+    }
+
+    /// <summary>The replica's count of streams opened on each path, from <c>/events/stats</c>.</summary>
+    public static async Task<Dictionary<string, long>> OpenedAsync(ServiceProcess frontend, CancellationToken cancellationToken)
+    {
+        // A client of its own, so reading the counts never reuses (or opens) a test client's connection.
+        using var http = new HttpClient();
+        var stats = JsonSerializer.Deserialize<JsonElement>(
+            await http.GetStringAsync(new Uri(frontend.Url, "/events/stats"), cancellationToken));
+        return stats.GetProperty("opened").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
+    }
+
+    /// <summary>Exactly one stream so far, opened on <paramref name="path"/>.</summary>
+    public static async Task AssertOnlyAsync(string path, ServiceProcess frontend, CancellationToken cancellationToken)
+    {
+        var opened = await OpenedAsync(frontend, cancellationToken);
+        Assert.Equal(new Dictionary<string, long> { [Connection] = 0, [Socket] = 0, [Pipe] = 0, [path] = 1 }, opened);
+    }
+}
