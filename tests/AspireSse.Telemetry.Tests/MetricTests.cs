@@ -42,6 +42,12 @@ public sealed class MetricTests
                 && m.FirstWrites >= (ulong)delivered.Take(3).Sum() && m.SecondWrites >= (ulong)delivered[3],
             $"tick {highest} published, 3 + 1 clients connected, {delivered.Sum()} writes measured", Cancellation);
 
+        // Each stream came on a fresh connection, so each was answered below HTTP.
+        var below = (SseMetrics.StreamPathTag, "connection");
+        await run.WaitForAsync(
+            r => (Value(r, TelemetryRun.SenderOf(first), SseMetrics.StreamsOpened, below), Value(r, TelemetryRun.SenderOf(second), SseMetrics.StreamsOpened, below)),
+            m => m == (3, 1), "3 + 1 streams counted as opened below HTTP", Cancellation);
+
         // The EventService started on an empty Redis, so its count can never pass the counter there.
         var counter = (long)await (await run.RedisAsync()).StringGetAsync(TickRedisKeys.Counter);
         Assert.InRange(Value(run.Receiver, eventService, SseMetrics.TicksPublished)!.Value, highest, counter);

@@ -99,6 +99,14 @@ public sealed class TraceTests
         var publishes = replayed.Select(seq => TickTrace.Find(run.Receiver, seq).Publish!).ToList();
         Assert.Equal(publishes.Select(p => (p.TraceId, p.SpanId)), replay.Links);
         Assert.DoesNotContain(replay.TraceId, publishes.Select(p => p.TraceId));
+        // The stream was answered below HTTP (a fresh connection): the replay's parent is its opening
+        // span, which has ended, and so been exported, while the stream goes on.
+        var opening = await run.WaitForAsync(r => r.Spans.SingleOrDefault(s => s.SpanId == replay.ParentSpanId), s => s is not null,
+            $"the span that opened the resumed stream on {second.Name}", Cancellation);
+        Assert.Equal(("GET /events", ReceivedSpanKind.Server, replay.TraceId), (opening!.Name, opening.Kind, opening.TraceId));
+        Assert.Equal("connection", opening.StringAttribute(SseMetrics.StreamPathTag));
+        Assert.Equal(200, opening.LongAttribute("http.response.status_code"));
+        Assert.False(resumed.Ended, "the stream is still open");
         TestReport.Publish($"telemetry: replay on {second.Name} trace {replay.TraceId} links={replay.Links.Count} " +
             $"to the publish spans of ticks {replayed[0]}..{replayed[^1]} (traces {publishes[0].TraceId}…)");
 
