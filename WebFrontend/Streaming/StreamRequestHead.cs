@@ -34,86 +34,120 @@ internal sealed record StreamRequestHead(int Length, string? LastEventId, string
     public static Outcome TryParse(ReadOnlySequence<byte> buffer, out StreamRequestHead? head)
     {
         head = null;
-        var prefix = (int)Math.Min(buffer.Length, Start.Length + 1);
-        Span<byte> first = stackalloc byte[Start.Length + 1];
-        buffer.Slice(0, prefix).CopyTo(first);
-        if (!Start[..Math.Min(prefix, Start.Length)].SequenceEqual(first[..Math.Min(prefix, Start.Length)])
-            || (prefix > Start.Length && first[Start.Length] is not ((byte)' ' or (byte)'?')))
+        var available = (int)Math.Min(buffer.Length, MaxLength);
+        // A head is parsed once per stream, but 10 000 clients reconnecting at once make that a
+        // burst: it is read in place, and only the values kept become strings.
+        Span<byte> copy = stackalloc byte[buffer.IsSingleSegment ? 0 : available];
+        scoped ReadOnlySpan<byte> bytes;
+        if (buffer.IsSingleSegment)
+        {
+            bytes = buffer.FirstSpan[..available];
+        }
+        else
+        {
+            buffer.Slice(0, available).CopyTo(copy);
+            bytes = copy;
+        }
+
+        var compared = Math.Min(bytes.Length, Start.Length);
+        if (!bytes[..compared].SequenceEqual(Start[..compared])
+            || (bytes.Length > Start.Length && bytes[Start.Length] is not ((byte)' ' or (byte)'?')))
         {
             return Outcome.NotOurs;
         }
 
-        var reader = new SequenceReader<byte>(buffer);
-        if (!reader.TryReadTo(out ReadOnlySequence<byte> _, End, advancePastDelimiter: true))
+        var end = bytes.IndexOf(End);
+        if (end < 0)
         {
             return buffer.Length >= MaxLength ? Outcome.NotOurs : Outcome.NeedMore;
         }
 
-        if (reader.Consumed > MaxLength)
-        {
-            return Outcome.NotOurs;
-        }
-
-        // Once per stream, so plain strings are fine here.
-        var text = Encoding.Latin1.GetString(buffer.Slice(0, reader.Consumed - End.Length));
-        head = Parse(text, (int)reader.Consumed);
+        head = Parse(bytes[..end], end + End.Length);
         return head is null ? Outcome.NotOurs : Outcome.Ours;
     }
 
-    private static StreamRequestHead? Parse(string text, int length)
+    private static StreamRequestHead? Parse(ReadOnlySpan<byte> text, int length)
     {
-        var lines = text.Split("\r\n");
-        var requestLine = lines[0].Split(' ');
-        if (requestLine is not ["GET", var target, "HTTP/1.1"])
+        var lineEnd = text.IndexOf("\r\n"u8);
+        var requestLine = lineEnd < 0 ? text : text[..lineEnd];
+        var rest = lineEnd < 0 ? [] : text[(lineEnd + 2)..];
+        if (!requestLine.EndsWith(" HTTP/1.1"u8))
         {
             return null;
         }
 
+        // What follows "GET /events": nothing, or a query.
+        var query = requestLine[Start.Length..^" HTTP/1.1".Length];
         string? queryId = null;
-        if (target != "/events")
+        if (!query.IsEmpty && (query[0] != (byte)'?' || query.IndexOfAnyExceptInRange((byte)0x21, (byte)0x7E) >= 0
+            || !TryQueryId(Encoding.ASCII.GetString(query), out queryId)))
         {
-            if (!target.StartsWith("/events?", StringComparison.Ordinal) || !TryQueryId(target["/events".Length..], out queryId))
-            {
-                return null;
-            }
+            return null;
         }
 
-        string? host = null, headerId = null, traceParent = null, traceState = null;
-        foreach (var line in lines.AsSpan(1))
+        var host = false;
+        string? headerId = null, traceParent = null, traceState = null;
+        while (!rest.IsEmpty)
         {
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0 || !IsToken(line.AsSpan(0, colon)) || !IsFieldValue(line.AsSpan(colon + 1)))
+            lineEnd = rest.IndexOf("\r\n"u8);
+            var line = lineEnd < 0 ? rest : rest[..lineEnd];
+            rest = lineEnd < 0 ? [] : rest[(lineEnd + 2)..];
+
+            var colon = line.IndexOf((byte)':');
+            if (colon <= 0 || !IsToken(line[..colon]) || !IsFieldValue(line[(colon + 1)..]))
             {
                 return null;
             }
 
             var name = line[..colon];
-            var value = line[(colon + 1)..].Trim(' ', '\t');
-            switch (name.ToUpperInvariant())
+            var value = line[(colon + 1)..].Trim(" \t"u8);
+            if (Ascii.EqualsIgnoreCase(name, "Host"u8))
             {
-                case "HOST" when host is null:
-                    host = value;
-                    break;
-                case "LAST-EVENT-ID" when headerId is null && value.Length > 0:
-                    headerId = value;
-                    break;
-                case "TRACEPARENT" when traceParent is null:
-                    traceParent = value;
-                    break;
-                case "TRACESTATE" when traceState is null:
-                    traceState = value;
-                    break;
-                case "CONTENT-LENGTH" when value == "0":
-                    break;
-                // Repeated or empty headers we read, a body, an upgrade or an expectation: Kestrel's call.
-                case "HOST" or "LAST-EVENT-ID" or "TRACEPARENT" or "TRACESTATE" or "CONTENT-LENGTH"
-                    or "TRANSFER-ENCODING" or "UPGRADE" or "EXPECT":
+                if (host)
+                {
                     return null;
+                }
+
+                host = true;
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "Last-Event-ID"u8))
+            {
+                if (headerId is not null || value.IsEmpty)
+                {
+                    return null;
+                }
+
+                headerId = Encoding.ASCII.GetString(value);
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "traceparent"u8))
+            {
+                if (traceParent is not null)
+                {
+                    return null;
+                }
+
+                traceParent = Encoding.ASCII.GetString(value);
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "tracestate"u8))
+            {
+                if (traceState is not null)
+                {
+                    return null;
+                }
+
+                traceState = Encoding.ASCII.GetString(value);
+            }
+            else if (Ascii.EqualsIgnoreCase(name, "Content-Length"u8) ? !value.SequenceEqual("0"u8)
+                : Ascii.EqualsIgnoreCase(name, "Transfer-Encoding"u8) || Ascii.EqualsIgnoreCase(name, "Upgrade"u8)
+                    || Ascii.EqualsIgnoreCase(name, "Expect"u8))
+            {
+                // A body, an upgrade or an expectation: Kestrel's call.
+                return null;
             }
         }
 
         // HTTP/1.1 requires Host; without it Kestrel answers 400.
-        return host is null ? null : new StreamRequestHead(length, headerId ?? queryId, traceParent, traceState);
+        return host ? new StreamRequestHead(length, headerId ?? queryId, traceParent, traceState) : null;
     }
 
     private static bool TryQueryId(string query, out string? id)
@@ -136,11 +170,11 @@ internal sealed record StreamRequestHead(int Length, string? LastEventId, string
     }
 
     // RFC 9110 token characters.
-    private static bool IsToken(ReadOnlySpan<char> name)
+    private static bool IsToken(ReadOnlySpan<byte> name)
     {
         foreach (var c in name)
         {
-            if (c > 0x7E || c <= 0x20 || "\"(),/:;<=>?@[\\]{}".Contains(c))
+            if (c > 0x7E || c <= 0x20 || "\"(),/:;<=>?@[\\]{}"u8.Contains(c))
             {
                 return false;
             }
@@ -151,11 +185,11 @@ internal sealed record StreamRequestHead(int Length, string? LastEventId, string
 
     // Visible ASCII, spaces and tabs: no control characters, no line folding, nothing Kestrel's
     // configured header encoding would have to decide.
-    private static bool IsFieldValue(ReadOnlySpan<char> value)
+    private static bool IsFieldValue(ReadOnlySpan<byte> value)
     {
         foreach (var c in value)
         {
-            if ((c < 0x20 && c != '\t') || c >= 0x7F)
+            if ((c < 0x20 && c != (byte)'\t') || c >= 0x7F)
             {
                 return false;
             }

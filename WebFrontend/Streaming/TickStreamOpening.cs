@@ -15,7 +15,7 @@ internal readonly record struct TickStreamOpening(TickClient? Client, TickId? Re
     /// Both ways in (<see cref="TickStreamEndpoints"/> and <see cref="TickStreamConnections"/>)
     /// decide here, so they cannot disagree about what is accepted.
     /// </summary>
-    public static async Task<TickStreamOpening> OpenAsync(string? lastEventId, TickBroadcaster broadcaster, TickHistory history,
+    public static async ValueTask<TickStreamOpening> OpenAsync(string? lastEventId, TickBroadcaster broadcaster, TickHistory history,
         TickStreamOptions options)
     {
         TickId? resumeAfter = null;
