@@ -114,6 +114,7 @@ public static class BenchCommand
         {
             "aspiresse" => new RelaySystem(output, frontendEnvironment),
             "nchan" => new NchanSystem(output),
+            "floor" => new FloorSystem(output),
             _ => new SignalRSystem(output),
         };
 

@@ -7,14 +7,14 @@ public sealed record BenchOptions
 {
     public const string Usage = """
         usage: bench.sh [--quick] [--clients N,N,…] [--rate TICKS_PER_S] [--window S] [--warmup S] [--rounds R]
-                        [--systems aspiresse,nchan,signalr] [--env KEY=VALUE]… [--out DIR] [--note TEXT] [--verbose]
+                        [--systems aspiresse,nchan,signalr,floor] [--env KEY=VALUE]… [--out DIR] [--note TEXT] [--verbose]
           --quick    1 000 and 10 000 clients, 8 s windows, one round (under 5 minutes); results go to bench/results/raw/quick
           default    1 000, 2 500, 5 000, 10 000 clients, 30 s windows, two rounds; results go to bench/results
           --env      an environment variable for our WebFrontend only (repeatable), to compare settings: --env DOTNET_gcServer=0
           any of --env, --clients, --rate, --window, --warmup, --rounds, --systems makes a custom run (bench/results/raw/custom)
         """;
 
-    public static readonly IReadOnlyList<string> AllSystems = ["aspiresse", "nchan", "signalr"];
+    public static readonly IReadOnlyList<string> AllSystems = ["aspiresse", "nchan", "signalr", "floor"];
 
     public bool Quick { get; init; }
 

@@ -11,6 +11,7 @@ public static class Figures
         ["aspiresse"] = new Rgb(40, 110, 200),
         ["nchan"] = new Rgb(60, 160, 80),
         ["signalr"] = new Rgb(230, 140, 30),
+        ["floor"] = new Rgb(150, 150, 150),
     };
 
     /// <summary>Writes every figure into <paramref name="directory"/>; returns (file name, caption) pairs.</summary>
