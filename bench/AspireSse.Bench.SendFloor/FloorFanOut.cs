@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using AspireSse.Bench.Systems;
 using AspireSse.ServiceDefaults.Ticks;
 using StackExchange.Redis;
 
@@ -116,8 +117,8 @@ internal sealed class FloorFanOut
     // The same event, fields and size as the WebFrontend's tick.
     private static byte[] Frame(Tick tick)
     {
-        var json = JsonSerializer.Serialize(new FloorTick(tick.Epoch, tick.Sequence, tick.PublishedAt, "webfrontend-1", false),
-            FloorJsonContext.Default.FloorTick);
+        var json = JsonSerializer.Serialize(new PeerTick(tick.Epoch, tick.Sequence, tick.PublishedAt, "webfrontend-1", false),
+            PeerTickJsonContext.Default.PeerTick);
         return Encoding.UTF8.GetBytes($"event: tick\nid: {tick.Epoch}-{tick.Sequence}\ndata: {json}\n\n");
     }
 }
