@@ -231,6 +231,30 @@ public sealed partial class TickBroadcaster(
         }
     }
 
+    /// <summary>
+    /// With a <see cref="TickStreamOptions.FlushInterval"/>, live events are queued without waking
+    /// the writers; this wakes every writer that has some (see <see cref="FlushWorker"/>).
+    /// </summary>
+    public void Flush()
+    {
+        TickClient[] clients;
+        lock (_gate)
+        {
+            if (_snapshotStale)
+            {
+                _snapshot = [.. _clients];
+                _snapshotStale = false;
+            }
+
+            clients = _snapshot;
+        }
+
+        foreach (var client in clients)
+        {
+            client.Flush();
+        }
+    }
+
     /// <summary>Completes when every client has gone after <see cref="Drain"/>.</summary>
     public Task WaitForClientsToLeaveAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
         _noClientsWhileDraining.Task.WaitAsync(timeout, cancellationToken);
@@ -274,10 +298,11 @@ public sealed partial class TickBroadcaster(
         }
 
         var delivered = 0;
+        var wake = options.Value.FlushInterval == TimeSpan.Zero;
         List<TickClient>? slow = null;
         foreach (var client in _snapshot)
         {
-            if (client.TryEnqueue(item))
+            if (client.TryEnqueue(item, wake))
             {
                 delivered++;
             }

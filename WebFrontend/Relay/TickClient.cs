@@ -163,8 +163,9 @@ public sealed class TickClient : IValueTaskSource<bool>, IDisposable
 
     /// <summary>
     /// Hands the client an event. False means its queue is full: it cannot keep up and must be cut.
+    /// Without <paramref name="wake"/> the writer sees it at the next <see cref="Flush"/>.
     /// </summary>
-    internal bool TryEnqueue(RelayItem item)
+    internal bool TryEnqueue(RelayItem item, bool wake = true)
     {
         lock (_lock)
         {
@@ -180,8 +181,24 @@ public sealed class TickClient : IValueTaskSource<bool>, IDisposable
             }
 
             _queue.Enqueue(item);
-            Wake(true);
+            if (wake)
+            {
+                Wake(true);
+            }
+
             return true;
+        }
+    }
+
+    /// <summary>Wakes the writer if events are waiting (see <see cref="TickStreamOptions.FlushInterval"/>).</summary>
+    internal void Flush()
+    {
+        lock (_lock)
+        {
+            if (_queue is { Count: > 0 })
+            {
+                Wake(true);
+            }
         }
     }
 

@@ -27,6 +27,7 @@ public static class TickRelayExtensions
         builder.Services.AddHostedService<TickStreamDrain>();
         builder.Services.AddHostedService<TickSubscriber>();
         builder.Services.AddHostedService<HeartbeatWorker>();
+        builder.Services.AddHostedService<FlushWorker>();
 
         builder.Services.AddHealthChecks().AddCheck<RelayHealthCheck>("relay", tags: ["ready"]);
 

@@ -201,6 +201,30 @@ public sealed class TickStreamTests
     }
 
     [Fact]
+    public async Task WithAFlushIntervalTicksLeaveSeveralToAWriteAndNoneIsLost()
+    {
+        // Ticks every 20 ms, writers woken every 200 ms: about ten ticks per write.
+        await using var harness = await StartSystemAsync(tickInterval: "00:00:00.020",
+            extra: new() { ["TickStream__FlushInterval"] = "00:00:00.200" });
+        var frontend = harness.Services[^1];
+        await using var client = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation);
+
+        var events = await client.WaitUntilAsync(e => e.Count(x => x.Type == "tick") >= 50, Timeout, Cancellation);
+        var stats = await StatsAsync(frontend);
+
+        Assert.Equal("hello", events[0].Type);
+        var hello = events[0].Json.GetProperty("sequence").GetInt64();
+        var ticks = events.Where(e => e.Type == "tick").Select(e => e.Sequence).ToList();
+        Assert.Equal(hello + 1, ticks[0]);
+        AssertConsecutive(ticks);
+        var writes = stats.GetProperty("writes").GetInt64();
+        var written = stats.GetProperty("eventsWritten").GetInt64();
+        // Even a machine too busy to tick every 20 ms queues several ticks in 200 ms.
+        Assert.True(written >= 3 * writes, $"{written} events in {writes} writes");
+        TestReport.Publish($"bursts: flush interval 200 ms, ticks every 20 ms: {written} events in {writes} writes ({(double)written / writes:F1} per write)");
+    }
+
+    [Fact]
     public async Task MalformedMessageOnTheChannelIsLoggedAndSkipped()
     {
         await using var harness = await StartSystemAsync();
