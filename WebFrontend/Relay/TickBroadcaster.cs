@@ -118,8 +118,9 @@ public sealed partial class TickBroadcaster(
 
     // Called with the gate held. Every client gets a jittered retry, so a replica's clients do not
     // reconnect in lockstep; the jitter takes one of HelloVariants steps, and each step's hello is
-    // encoded once per position and shared, rather than once per client (about 0.7 KB each, which
-    // 10 000 clients reconnecting at once otherwise leave to the GC).
+    // encoded once per position and shared, rather than once per client: encoding each left about
+    // 0.7 KB of garbage per connect, and with it idle RSS at 10 000 streams was 8.3 KB per
+    // connection instead of 6.7 KB (benchmark, 8 s windows, same sitting).
     private RelayItem HelloItem()
     {
         if (_hellosEpoch != _epoch || _hellosSequence != _lastSequence)
