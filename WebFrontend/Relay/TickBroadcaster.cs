@@ -241,13 +241,7 @@ public sealed partial class TickBroadcaster(
         TickClient[] clients;
         lock (_gate)
         {
-            if (_snapshotStale)
-            {
-                _snapshot = [.. _clients];
-                _snapshotStale = false;
-            }
-
-            clients = _snapshot;
+            clients = Snapshot();
         }
 
         foreach (var client in clients)
@@ -292,16 +286,10 @@ public sealed partial class TickBroadcaster(
     // falls behind then never batches; queued writers send a backlog in one write.
     private int EnqueueToAll(RelayItem item)
     {
-        if (_snapshotStale)
-        {
-            _snapshot = [.. _clients];
-            _snapshotStale = false;
-        }
-
         var delivered = 0;
         var wake = options.Value.FlushInterval == TimeSpan.Zero;
         List<TickClient>? slow = null;
-        foreach (var client in _snapshot)
+        foreach (var client in Snapshot())
         {
             if (client.TryEnqueue(item, wake))
             {
@@ -329,6 +317,19 @@ public sealed partial class TickBroadcaster(
         }
 
         return delivered;
+    }
+
+    // Called with the gate held: the clients as an array, rebuilt only after one came or went, so a
+    // tick's fan-out does not copy the set.
+    private TickClient[] Snapshot()
+    {
+        if (_snapshotStale)
+        {
+            _snapshot = [.. _clients];
+            _snapshotStale = false;
+        }
+
+        return _snapshot;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dropped tick {Epoch}-{Sequence}: already relayed up to {LastSequence}")]

@@ -21,7 +21,8 @@ public sealed class FloorSystem(OutputSink output) : SystemUnderTest("floor", ou
     protected override async Task StartServerAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var port = FreePort.Next();
-        _server = new ServiceProcess("send-floor", "send-floor", Assembly, Project, port, new Dictionary<string, string?>
+        var (project, assembly) = BuildMetadata.BuiltProject("AspireSse.Bench.SendFloorProject", "AspireSse.Bench.SendFloor");
+        _server = new ServiceProcess("send-floor", "send-floor", assembly, project, port, new Dictionary<string, string?>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["ConnectionStrings__redis"] = Redis.ConnectionString,
@@ -35,20 +36,6 @@ public sealed class FloorSystem(OutputSink output) : SystemUnderTest("floor", ou
         if (_server is not null)
         {
             await _server.DisposeAsync();
-        }
-    }
-
-    private static string Project => BuildMetadata.Get("AspireSse.Bench.SendFloorProject");
-
-    private static string Assembly
-    {
-        get
-        {
-            var path = Path.Combine(Project, "bin", BuildMetadata.Get("AspireSse.Bench.Configuration"),
-                BuildMetadata.Get("AspireSse.Bench.TargetFramework"), "AspireSse.Bench.SendFloor.dll");
-            return File.Exists(path)
-                ? path
-                : throw new FileNotFoundException($"The send floor has not been built ({path} is missing).", path);
         }
     }
 }

@@ -32,7 +32,8 @@ public sealed class SignalRSystem(OutputSink output) : SystemUnderTest("signalr"
     private ServiceProcess Create(string name, string role)
     {
         var port = FreePort.Next();
-        return new ServiceProcess(name, name, HubAssembly, HubProject, port, new Dictionary<string, string?>
+        var (project, assembly) = BuildMetadata.BuiltProject("AspireSse.Bench.SignalRHubProject", "AspireSse.Bench.SignalRHub");
+        return new ServiceProcess(name, name, assembly, project, port, new Dictionary<string, string?>
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
@@ -51,20 +52,6 @@ public sealed class SignalRSystem(OutputSink output) : SystemUnderTest("signalr"
         if (_hub is not null)
         {
             await _hub.DisposeAsync();
-        }
-    }
-
-    private static string HubProject => BuildMetadata.Get("AspireSse.Bench.SignalRHubProject");
-
-    private static string HubAssembly
-    {
-        get
-        {
-            var path = Path.Combine(HubProject, "bin", BuildMetadata.Get("AspireSse.Bench.Configuration"),
-                BuildMetadata.Get("AspireSse.Bench.TargetFramework"), "AspireSse.Bench.SignalRHub.dll");
-            return File.Exists(path)
-                ? path
-                : throw new FileNotFoundException($"The SignalR hub has not been built ({path} is missing).", path);
         }
     }
 }
