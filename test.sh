@@ -22,7 +22,7 @@ summary() {
 }
 
 echo "building…"
-if ! dotnet build AspireSse.Local.slnf -c Release -nologo -clp:ErrorsOnly -v quiet; then
+if ! dotnet build AspireSse.sln -c Release -nologo -clp:ErrorsOnly -v quiet; then
   echo "error: the build failed"
   failed=1
   summary
@@ -46,9 +46,9 @@ count_results() {
   skipped=$((skipped + total - p - f))
 }
 
-# Every test project in the local solution filter, one after another: they start real processes,
-# and two cores are better spent on one project at a time.
-for project in $(grep -o '"tests[^"]*Tests\.csproj"' AspireSse.Local.slnf | tr -d '"' | sed 's|\\\\|/|g'); do
+# Every test project in the solution, one after another: they start real processes, and two cores
+# are better spent on one project at a time.
+for project in $(grep -o '"tests[^"]*Tests\.csproj"' AspireSse.sln | tr -d '"' | sed 's|\\|/|g'); do
   name=$(basename "$project" .csproj)
   echo
   echo "== $name"
@@ -57,33 +57,6 @@ for project in $(grep -o '"tests[^"]*Tests\.csproj"' AspireSse.Local.slnf | tr -
     --results-directory "$results" --blame-hang-timeout 10m
   count_results "$results/$name.trx" "$name"
 done
-
-# The Aspire tests need the Aspire packages (nuget.org), and Docker or Podman for the Redis container;
-# without a container runtime the AppHost runs redis-server instead (its Redis:RunAs=executable).
-aspire_tests=tests/AspireSse.AppHost.Tests
-aspire_count=$(cat "$aspire_tests"/*.cs | grep -cE '^\s*\[(Fact|Theory)')
-container_runtime=false
-if docker info >/dev/null 2>&1 || podman info >/dev/null 2>&1; then
-  container_runtime=true
-fi
-echo
-echo "== AspireSse.AppHost.Tests"
-if ! dotnet restore "$aspire_tests" -nologo -v quiet >/dev/null 2>&1; then
-  echo "skipped: $aspire_count Aspire test(s) in $aspire_tests: the Aspire 13 packages (Aspire.Hosting.Testing, Aspire.AppHost.Sdk) do not restore from this machine's NuGet source"
-  skipped=$((skipped + aspire_count))
-elif ! $container_runtime && ! command -v redis-server >/dev/null; then
-  echo "skipped: $aspire_count Aspire test(s) in $aspire_tests: no container runtime (Docker or Podman) for the Redis container, and no redis-server to run instead"
-  skipped=$((skipped + aspire_count))
-else
-  if ! $container_runtime; then
-    echo "no container runtime (Docker or Podman): the AppHost runs redis-server instead of the Redis container (Redis__RunAs=executable)"
-    export Redis__RunAs=executable
-  fi
-  dotnet test "$aspire_tests" -c Release -nologo \
-    --logger "console;verbosity=normal" --logger "trx;LogFileName=AspireSse.AppHost.Tests.trx" \
-    --results-directory "$results" --blame-hang-timeout 10m
-  count_results "$results/AspireSse.AppHost.Tests.trx" AspireSse.AppHost.Tests
-fi
 
 if [ -s "$ASPIRESSE_REPORT_LOG" ]; then
   echo

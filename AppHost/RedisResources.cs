@@ -4,32 +4,36 @@ namespace AspireSse.AppHost;
 
 /// <summary>
 /// The Redis the services reach as <c>ConnectionStrings:{name}</c>, run the way the <c>Redis:RunAs</c>
-/// setting says: <c>container</c> (the default; Docker or Podman) or <c>executable</c> (a local
-/// redis-server, for machines without a container runtime).
+/// setting says: <c>container</c> (Docker or Podman), <c>executable</c> (a local redis-server), or
+/// <c>auto</c>, the default: the container when a container runtime answers, else redis-server.
 /// </summary>
 internal static class RedisResources
 {
     public const string RunAsSetting = "Redis:RunAs";
 
+    /// <summary>Where redis-server keeps its append-only file; by default beside the AppHost, so a restart keeps the count.</summary>
+    public const string DataDirectorySetting = "Redis:DataDirectory";
+
     public static IResourceBuilder<IResourceWithConnectionString> AddRedisFromConfiguration(
         this IDistributedApplicationBuilder builder, string name)
     {
         // An empty value (Redis__RunAs= in the environment) means the default, as an unset one does.
-        var runAs = builder.Configuration[RunAsSetting] is { Length: > 0 } setting ? setting : "container";
-        if (string.Equals(runAs, "container", StringComparison.OrdinalIgnoreCase))
+        var runAs = builder.Configuration[RunAsSetting] is { Length: > 0 } setting ? setting.ToLowerInvariant() : "auto";
+        if (runAs == "auto")
+        {
+            runAs = ContainerRuntime.Answers(builder.Configuration) ? "container" : "executable";
+        }
+
+        return runAs switch
         {
             // A data volume (which also turns on Redis persistence) keeps the count going across
             // container restarts.
-            return builder.AddRedis(name).WithDataVolume();
-        }
-
-        if (string.Equals(runAs, "executable", StringComparison.OrdinalIgnoreCase))
-        {
-            return builder.AddRedisServer(name);
-        }
-
-        throw new InvalidOperationException(
-            $"{RunAsSetting} is '{runAs}'. Use 'container' (needs Docker or Podman) or 'executable' (needs redis-server on PATH).");
+            "container" => builder.AddRedis(name).WithDataVolume(),
+            "executable" => builder.AddRedisServer(name),
+            _ => throw new InvalidOperationException(
+                $"{RunAsSetting} is '{builder.Configuration[RunAsSetting]}'. Use 'auto' (the default), 'container' (needs Docker or Podman) " +
+                "or 'executable' (needs redis-server on PATH)."),
+        };
     }
 
     /// <summary>
@@ -39,34 +43,48 @@ internal static class RedisResources
     /// </summary>
     /// <remarks>
     /// Unlike the container it stays plain TCP when a developer certificate is trusted: it listens on
-    /// loopback only. It keeps its data in memory, so restarting it starts a new epoch, which every
-    /// client is told about with a <c>reset</c> event.
+    /// loopback only. Like the container's data volume, its append-only file outlives the AppHost.
     /// </remarks>
     private static IResourceBuilder<ConnectionStringResource> AddRedisServer(this IDistributedApplicationBuilder builder, string name)
     {
-        // The same parameter AddRedis creates: generated once, then kept in user secrets; no commas,
-        // which StackExchange.Redis would read as a separator.
-        var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
+        // Generated once and kept in user secrets, as AddRedis's password is; no commas or other
+        // punctuation, which StackExchange.Redis would read as separators.
+        var password = builder.AddParameter($"{name}-password",
+            new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true, persist: true);
+
+        var dataDirectory = builder.Configuration[DataDirectorySetting] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured, builder.AppHostDirectory)
+            : Path.Combine(builder.AppHostDirectory, ".aspiresse", name);
+        Directory.CreateDirectory(dataDirectory);
 
         // Not proxied: Aspire picks one free port as both the endpoint's port and its target port, and
         // redis-server itself listens there, so the connection string names the port passed to --port.
-        var server = builder.AddExecutable($"{name}-server", "redis-server", builder.AppHostDirectory)
+        var server = builder.AddExecutable($"{name}-server", "redis-server", dataDirectory)
             .WithEndpoint(name: "tcp", scheme: "redis", isProxied: false);
         var endpoint = server.GetEndpoint("tcp");
         server.WithArgs(
             "--port", endpoint.Property(EndpointProperty.TargetPort),
             "--bind", "127.0.0.1",
             "--requirepass", password,
+            "--dir", dataDirectory,
             "--save", "",
-            "--appendonly", "no");
-
-        var healthCheck = $"{name}-server_ping";
-        builder.Services.AddHealthChecks()
-            .AddCheck(healthCheck, new RedisPingHealthCheck(endpoint, password), timeout: TimeSpan.FromSeconds(5));
-        server.WithHealthCheck(healthCheck);
+            "--appendonly", "yes",
+            "--appendfsync", "everysec");
 
         var connectionString = ReferenceExpression.Create(
             $"{endpoint.Property(EndpointProperty.IPV4Host)}:{endpoint.Property(EndpointProperty.Port)},password={password}");
+
+        // The health check package Aspire's own Redis resource uses: healthy once an authenticated
+        // command succeeds, so waiting for it means what waiting for the container means.
+        var healthCheck = $"{name}-server_check";
+        string? resolved = null;
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(server.Resource, async (_, ct) =>
+            resolved = await connectionString.GetValueAsync(ct));
+        builder.Services.AddHealthChecks().AddRedis(
+            _ => resolved ?? throw new InvalidOperationException($"The connection string of {name}-server is not known yet."),
+            healthCheck);
+        server.WithHealthCheck(healthCheck);
+
         return builder.AddConnectionString(name, connectionString)
             .WaitFor(server);
     }

@@ -26,7 +26,7 @@ public static class ServiceBinaries
             ? path
             : throw new FileNotFoundException(
                 $"{assembly} has not been built ({path} is missing). Build the solution filter first: " +
-                "dotnet build AspireSse.Local.slnf", path);
+                "dotnet build AspireSse.sln", path);
     }
 
     private static string Metadata(string key) =>

@@ -27,7 +27,7 @@ public sealed class AppHostTests
         await appHost.WaitAllHealthyAsync(timeout.Token);
 
         HashSet<string> expected = ["redis", "eventservice", "webfrontend"];
-        if (RunningAppHost.RedisIsExecutable)
+        if (appHost.RedisIsExecutable)
         {
             expected.Add("redis-server");
         }

@@ -11,10 +11,6 @@ namespace AspireSse.AppHost.Tests;
 /// </summary>
 internal sealed class RunningAppHost : IAsyncDisposable
 {
-    // The AppHost's own Redis:RunAs setting, as an environment variable: ./test.sh sets it to
-    // "executable" on machines that have redis-server but no container runtime.
-    private const string RedisRunAsVariable = "Redis__RunAs";
-
     private readonly IDistributedApplicationTestingBuilder _builder;
 
     private RunningAppHost(IDistributedApplicationTestingBuilder builder, DistributedApplication app)
@@ -26,8 +22,8 @@ internal sealed class RunningAppHost : IAsyncDisposable
     public DistributedApplication App { get; }
 
     /// <summary>True when the AppHost runs redis-server (a resource named redis-server) instead of the container.</summary>
-    public static bool RedisIsExecutable =>
-        string.Equals(Environment.GetEnvironmentVariable(RedisRunAsVariable), "executable", StringComparison.OrdinalIgnoreCase);
+    public bool RedisIsExecutable =>
+        App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Any(r => r is ExecutableResource { Name: "redis-server" });
 
     /// <summary>
     /// Every resource the AppHost starts by itself; hidden ones that start on request (such as the
@@ -41,7 +37,7 @@ internal sealed class RunningAppHost : IAsyncDisposable
     public static async Task<RunningAppHost> StartAsync(CancellationToken cancellationToken)
     {
         var builder = await DistributedApplicationTestingBuilder
-            .CreateAsync<Projects.AspireSse_AppHost>(Arguments(), cancellationToken)
+            .CreateAsync<Projects.AspireSse_AppHost>(cancellationToken)
             .WaitAsync(cancellationToken);
         DistributedApplication? app = null;
         try
@@ -70,11 +66,6 @@ internal sealed class RunningAppHost : IAsyncDisposable
 
     public Task WaitAllHealthyAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(StartedResources.Select(r => WaitHealthyAsync(r, cancellationToken)));
-
-    private static string[] Arguments() =>
-        Environment.GetEnvironmentVariable(RedisRunAsVariable) is { Length: > 0 } runAs
-            ? [$"--Redis:RunAs={runAs}"]
-            : [];
 
     public async ValueTask DisposeAsync()
     {
