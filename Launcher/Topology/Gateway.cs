@@ -7,6 +7,8 @@ using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.LoadBalancing;
 
+using AspireSse.TestSupport.Processes;
+
 namespace AspireSse.Launcher.Topology;
 
 /// <summary>

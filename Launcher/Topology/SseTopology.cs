@@ -1,5 +1,7 @@
 using System.Globalization;
 
+using AspireSse.TestSupport.Processes;
+
 namespace AspireSse.Launcher.Topology;
 
 /// <summary>
@@ -92,39 +94,17 @@ public sealed class SseTopology : IAsyncDisposable
         return service;
     }
 
-    /// <summary>An EventService process wired to <paramref name="redis"/>; not started.</summary>
-    public static ServiceProcess CreateEventService(RedisServer redis, string name,
-        IReadOnlyDictionary<string, string?> settings, OutputSink output) =>
-        CreateService(redis, name, "eventservice", ServiceBinaries.EventService, ServiceBinaries.EventServiceProject, settings, output);
-
-    /// <summary>A WebFrontend process wired to <paramref name="redis"/>; not started.</summary>
-    public static ServiceProcess CreateWebFrontend(RedisServer redis, string name,
-        IReadOnlyDictionary<string, string?> settings, OutputSink output) =>
-        CreateService(redis, name, "webfrontend", ServiceBinaries.WebFrontend, ServiceBinaries.WebFrontendProject, settings, output);
-
     private static ServiceProcess CreateService(RedisServer redis, string name, string serviceName, string assembly,
         string projectDirectory, IReadOnlyDictionary<string, string?> settings, OutputSink output)
     {
-        var port = FreePort.Next();
         var environment = new Dictionary<string, string?>
         {
-            // The same variables Aspire sets on a project resource that references Redis.
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["DOTNET_ENVIRONMENT"] = "Development",
-            ["ConnectionStrings__redis"] = redis.ConnectionString,
-            ["OTEL_SERVICE_NAME"] = serviceName,
-            ["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={name}",
             ["OTEL_DOTNET_EXPERIMENTAL_OTLP_RETRY"] = "in_memory",
-            // Aspire's Development defaults: export every second so the dashboard keeps up.
             ["OTEL_BSP_SCHEDULE_DELAY"] = "1000",
             ["OTEL_BLRP_SCHEDULE_DELAY"] = "1000",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "1000",
             ["OTEL_TRACES_SAMPLER"] = "always_on",
-            ["LOGGING__CONSOLE__FORMATTERNAME"] = "simple",
         };
-
-        // Telemetry goes wherever the user points it (an Aspire dashboard, a collector); nowhere otherwise.
         foreach (var key in new[] { "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_HEADERS" })
         {
             if (Environment.GetEnvironmentVariable(key) is { Length: > 0 } value)
@@ -138,7 +118,9 @@ public sealed class SseTopology : IAsyncDisposable
             environment[key] = value;
         }
 
-        return new ServiceProcess(name, serviceName, assembly, projectDirectory, port, environment, output);
+        return serviceName == "eventservice"
+            ? ServiceProcesses.CreateEventService(redis, name, environment, output)
+            : ServiceProcesses.CreateWebFrontend(redis, name, environment, output);
     }
 
     private void Watch(ManagedProcess process) =>

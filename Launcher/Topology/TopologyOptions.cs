@@ -1,3 +1,5 @@
+using AspireSse.TestSupport.Processes;
+
 namespace AspireSse.Launcher.Topology;
 
 /// <summary>What to start: the launcher's command line and the end-to-end tests both fill this in.</summary>

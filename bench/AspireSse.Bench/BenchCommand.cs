@@ -3,7 +3,7 @@ using System.Text.Json;
 using AspireSse.Bench.Measurement;
 using AspireSse.Bench.Report;
 using AspireSse.Bench.Systems;
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 
 namespace AspireSse.Bench;
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 using Microsoft.Playwright;
 
 namespace AspireSse.Browser.Tests;

@@ -1,4 +1,4 @@
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 using Microsoft.Playwright;
 
 namespace AspireSse.Browser.Tests;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 
 namespace AspireSse.EndToEnd.Tests;
 

@@ -1,4 +1,5 @@
 using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 using AspireSse.TestSupport;
 
 namespace AspireSse.EndToEnd.Tests;

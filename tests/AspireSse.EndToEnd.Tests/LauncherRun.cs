@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 
 namespace AspireSse.EndToEnd.Tests;
 

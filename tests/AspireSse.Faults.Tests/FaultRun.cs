@@ -1,24 +1,22 @@
-using AspireSse.Launcher.Topology;
 using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.SystemTesting;
 using AspireSse.TestSupport;
-using StackExchange.Redis;
 
 namespace AspireSse.Faults.Tests;
 
 /// <summary>
-/// The launcher's topology with fast ticks and short delays, so faults land mid-stream, plus
-/// browser-like clients reading through the gateway.
+/// The AppHost's system with fast ticks and short delays, so faults land mid-stream, plus 50
+/// browser-like clients reading through the one WebFrontend URL (Aspire's proxy).
 /// </summary>
 internal sealed class FaultRun : IAsyncDisposable
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan Timeout = RunningSystem.Timeout;
 
     private readonly List<BrowserLikeSseClient> _clients = [];
-    private ConnectionMultiplexer? _redis;
 
-    private FaultRun(SseTopology topology) => Topology = topology;
+    private FaultRun(RunningSystem system) => System = system;
 
-    public SseTopology Topology { get; }
+    public RunningSystem System { get; }
 
     public IReadOnlyList<BrowserLikeSseClient> Clients => _clients;
 
@@ -31,19 +29,18 @@ internal sealed class FaultRun : IAsyncDisposable
     };
 
     public static async Task<FaultRun> StartAsync(CancellationToken cancellationToken, int clients = 50,
-        Action<TopologyOptions>? configure = null)
+        Action<SystemSettings>? configure = null)
     {
-        var options = new TopologyOptions { Replicas = 3 };
-        options.EventServiceEnvironment["Ticks__Interval"] = "00:00:00.020";
-        options.EventServiceEnvironment["Ticks__LeaseTime"] = "00:00:01";
+        var settings = new SystemSettings { TickInterval = TimeSpan.FromMilliseconds(20) };
+        settings.EventService["Ticks__LeaseTime"] = "00:00:01";
         foreach (var (key, value) in WebFrontendSettings)
         {
-            options.WebFrontendEnvironment[key] = value;
+            settings.WebFrontend[key] = value;
         }
 
-        configure?.Invoke(options);
+        configure?.Invoke(settings);
 
-        var run = new FaultRun(await SseTopology.StartAsync(options, cancellationToken));
+        var run = new FaultRun(await RunningSystem.StartAsync(settings, cancellationToken));
         try
         {
             for (var i = 0; i < clients; i++)
@@ -63,16 +60,10 @@ internal sealed class FaultRun : IAsyncDisposable
 
     public BrowserLikeSseClient AddClient(int? receiveBufferBytes = null, Uri? server = null)
     {
-        var client = new BrowserLikeSseClient(new Uri(server ?? Topology.GatewayUrl, "/events"), receiveBufferBytes);
+        var client = new BrowserLikeSseClient(new Uri(server ?? System.WebFrontendUrl, "/events"), receiveBufferBytes);
         _clients.Add(client);
         client.Start();
         return client;
-    }
-
-    public async Task<IDatabase> RedisAsync()
-    {
-        _redis ??= await TestRedisClient.ConnectAsync(Topology.Redis);
-        return _redis.GetDatabase();
     }
 
     public Task WaitUntilEveryClientHasAsync(int ticks, CancellationToken cancellationToken) =>
@@ -85,7 +76,7 @@ internal sealed class FaultRun : IAsyncDisposable
     /// </summary>
     public async Task<DeliveryReport> WaitForRecoveryAsync(CancellationToken cancellationToken, int beyond = 25)
     {
-        var redis = await RedisAsync();
+        var redis = await System.RedisAsync(cancellationToken);
         var (epoch, counter) = await Eventually.WaitAsync(
             async () =>
             {
@@ -103,20 +94,21 @@ internal sealed class FaultRun : IAsyncDisposable
         return DeliveryReport.For(_clients.Select(c => c.Ticks));
     }
 
+    /// <summary>What the clients met at Aspire's proxy: reconnects, and attempts that got no stream.</summary>
+    public string ProxyLine() =>
+        $"reconnects={_clients.Sum(c => c.Connections - 1)} failed-attempts={_clients.Sum(c => c.FailedAttempts)} " +
+        $"first-replicas={string.Join('/', _clients.Select(c => c.Replicas is [var first, ..] ? first : "").GroupBy(r => r).Select(g => g.Count()).Order())}";
+
     public async ValueTask DisposeAsync()
     {
         // Whatever a client or connection does on the way out, the processes must not outlive the test.
         try
         {
             await Task.WhenAll(_clients.Select(c => c.DisposeAsync().AsTask()));
-            if (_redis is not null)
-            {
-                await _redis.DisposeAsync();
-            }
         }
         finally
         {
-            await Topology.DisposeAsync();
+            await System.DisposeAsync();
         }
     }
 }

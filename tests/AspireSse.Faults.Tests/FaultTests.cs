@@ -1,13 +1,13 @@
 using System.Text.RegularExpressions;
-using AspireSse.Launcher.Topology;
 using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.SystemTesting;
 using AspireSse.TestSupport;
 
 namespace AspireSse.Faults.Tests;
 
 /// <summary>
-/// Real processes, real faults, 50+ browser-like clients through the gateway: every client must see
-/// every tick exactly once and in order. One class, so the scenarios run one after another.
+/// The AppHost's system, real faults, 50+ browser-like clients through the one WebFrontend URL: every
+/// client must see every tick exactly once and in order. One class, so the scenarios run one after another.
 /// </summary>
 public sealed class FaultTests
 {
@@ -18,10 +18,10 @@ public sealed class FaultTests
     {
         await using var run = await FaultRun.StartAsync(Cancellation);
 
-        await run.Topology.Frontends[0].KillAsync();
+        await run.System.KillAsync(run.System.WebFrontends[0], Cancellation);
 
         var report = await run.WaitForRecoveryAsync(Cancellation);
-        AssertNothingLost(report, "replica-sigkill");
+        AssertNothingLost(report, "replica-sigkill", run);
         Assert.Contains(run.Clients, c => c.Connections > 1);
     }
 
@@ -30,15 +30,14 @@ public sealed class FaultTests
     {
         await using var run = await FaultRun.StartAsync(Cancellation);
 
-        foreach (var replica in run.Topology.Frontends)
+        // The dashboard's Restart command, one replica after another, each healthy before the next.
+        foreach (var replica in run.System.WebFrontends)
         {
-            await replica.StopAsync(TimeSpan.FromSeconds(20));
-            replica.Start();
-            await replica.WaitHealthyAsync(FaultRun.Timeout, Cancellation);
+            await run.System.RestartAsync(replica, Cancellation);
         }
 
         var report = await run.WaitForRecoveryAsync(Cancellation);
-        AssertNothingLost(report, "rolling-restart");
+        AssertNothingLost(report, "rolling-restart", run);
         Assert.All(run.Clients, c => Assert.True(c.Connections > 1, "every client was handed over at least once"));
     }
 
@@ -47,12 +46,10 @@ public sealed class FaultTests
     {
         await using var run = await FaultRun.StartAsync(Cancellation);
 
-        await run.Topology.Redis.StopAsync(TimeSpan.FromSeconds(10));
-        run.Topology.Redis.Start();
-        await run.Topology.Redis.WaitReadyAsync(FaultRun.Timeout, Cancellation);
+        await run.System.RestartRedisAsync(keepData: true, Cancellation);
 
         var report = await run.WaitForRecoveryAsync(Cancellation);
-        AssertNothingLost(report, "redis-restart");
+        AssertNothingLost(report, "redis-restart", run);
         Assert.All(run.Clients, c => Assert.Equal(0, c.Resets));
     }
 
@@ -62,28 +59,30 @@ public sealed class FaultTests
         await using var run = await FaultRun.StartAsync(Cancellation);
         // The others reconnect at once and may miss nothing; the frozen one certainly misses ticks,
         // so its clients depend on the backfill.
-        var frozen = run.Topology.Frontends[0];
-        var killed = await SubscriptionGap.CreateAsync(await run.RedisAsync(), frozen, ticks: 5, FaultRun.Timeout, Cancellation);
+        var frozen = run.System.WebFrontends[0];
+        var killed = await SubscriptionGap.CreateAsync(await run.System.RedisAsync(Cancellation), () => run.System.Freeze(frozen),
+            frozen.ResourceId, ticks: 5, FaultRun.Timeout, Cancellation);
 
-        Assert.True(killed >= run.Topology.Frontends.Count, $"killed {killed} pub/sub connection(s)");
+        Assert.True(killed >= run.System.WebFrontends.Count, $"killed {killed} pub/sub connection(s)");
         var report = await run.WaitForRecoveryAsync(Cancellation);
-        AssertNothingLost(report, "pubsub-client-kill");
-        await Eventually.WaitAsync(() => Task.FromResult(frozen.RecentOutput), o => Regex.IsMatch(o, @"Filled [1-9][0-9]* missed tick"),
-            FaultRun.Timeout, $"{frozen.Name} to log that it filled the ticks it missed from history", Cancellation);
+        AssertNothingLost(report, "pubsub-client-kill", run);
+        await run.System.WaitForLogAsync(frozen, line => Regex.IsMatch(line, @"Filled [1-9][0-9]* missed tick"),
+            $"{frozen.ResourceId} to log that it filled the ticks it missed from history", Cancellation);
     }
 
     [Fact]
     public async Task ClientsLoseNothingWhenTheLeadingEventServiceDies()
     {
-        await using var run = await FaultRun.StartAsync(Cancellation, configure: o => o.EventServices = 2);
-        var redis = await run.RedisAsync();
+        await using var run = await FaultRun.StartAsync(Cancellation);
+        var redis = await run.System.RedisAsync(Cancellation);
         var token = (string)(await redis.StringGetAsync(TickRedisKeys.Leader))!;
-        var leader = run.Topology.EventServices.Single(e => token.Contains($"-{e.Pid}-", StringComparison.Ordinal));
+        var leader = Assert.Single(run.System.EventServices,
+            e => token.Contains($"-{run.System.ProcessIdOf(e)}-", StringComparison.Ordinal));
 
-        await leader.KillAsync();
+        await run.System.KillAsync(leader, Cancellation);
 
         var report = await run.WaitForRecoveryAsync(Cancellation);
-        AssertNothingLost(report, "leader-sigkill");
+        AssertNothingLost(report, "leader-sigkill", run);
         var newToken = (string)(await redis.StringGetAsync(TickRedisKeys.Leader))!;
         Assert.NotEqual(token, newToken);
     }
@@ -91,48 +90,46 @@ public sealed class FaultTests
     [Fact]
     public async Task StalledClientIsCutAndResumesWithoutLossWhileOthersAreUnaffected()
     {
-        await using var run = await FaultRun.StartAsync(Cancellation);
-        // The stalled client gets a replica of its own, outside the gateway, with small socket buffers
-        // and a short queue so that it overflows in seconds. The gateway's replicas keep the defaults,
-        // so the only client that can be cut is the stalled one, however busy the machine is.
-        var settings = new Dictionary<string, string?>(FaultRun.WebFrontendSettings)
+        // The stalled client gets a WebFrontend of its own, outside the shared URL, with small socket
+        // buffers and a short queue so that it overflows in seconds. The shared replicas keep the
+        // defaults, so the only client that can be cut is the stalled one, however busy the machine is.
+        const string Own = "webfrontend-stalled";
+        await using var run = await FaultRun.StartAsync(Cancellation, configure: s => s.ExtraWebFrontends[Own] = new()
         {
             ["TickStream__ClientQueueCapacity"] = "16",
             ["TickStream__SocketSendBufferBytes"] = "4096",
             ["Kestrel__Limits__MaxResponseBufferSize"] = "4096",
-        };
-        await using var own = SseTopology.CreateWebFrontend(run.Topology.Redis, "webfrontend-stalled", settings, static (_, _) => { });
-        own.Start();
-        await own.WaitHealthyAsync(FaultRun.Timeout, Cancellation);
+        });
+        var own = Assert.Single(run.System.Instances(Own));
 
         var stalled = run.AddClient(receiveBufferBytes: 1024, server: own.Url);
         await Eventually.WaitAsync(() => Task.FromResult(stalled.Ticks.Count), n => n > 0, FaultRun.Timeout, "the stalled client's first tick", Cancellation);
 
         await stalled.PauseReadingAsync();
-        await Eventually.WaitAsync(
-            () => Task.FromResult(own.RecentOutput.Split('\n').Count(l => l.Contains("slow client", StringComparison.Ordinal))),
-            cuts => cuts > 0, FaultRun.Timeout, "its replica to cut the stalled client", Cancellation);
+        await run.System.WaitForLogAsync(own, line => line.Contains("slow client", StringComparison.Ordinal),
+            "its replica to cut the stalled client", Cancellation);
         stalled.ResumeReading();
 
         var report = await run.WaitForRecoveryAsync(Cancellation);
-        AssertNothingLost(report, "stalled-client");
+        AssertNothingLost(report, "stalled-client", run);
         Assert.True(stalled.Connections > 1, "the stalled client reconnected after being cut");
-        Assert.All(run.Topology.Frontends, f => Assert.DoesNotContain("slow client", f.RecentOutput, StringComparison.Ordinal));
+        foreach (var replica in run.System.WebFrontends)
+        {
+            Assert.DoesNotContain("slow client", await run.System.LogsOfAsync(replica, Cancellation), StringComparison.Ordinal);
+        }
     }
 
     [Fact]
     public async Task EveryClientIsToldWhenRedisRestartsEmpty()
     {
-        await using var run = await FaultRun.StartAsync(Cancellation, configure: o => o.RedisPersistence = false);
-        var redis = await run.RedisAsync();
+        await using var run = await FaultRun.StartAsync(Cancellation);
+        var redis = await run.System.RedisAsync(Cancellation);
         var oldEpoch = (string)(await redis.StringGetAsync(TickRedisKeys.Epoch))!;
 
-        await run.Topology.Redis.StopAsync(TimeSpan.FromSeconds(10));
-        run.Topology.Redis.Start();
-        await run.Topology.Redis.WaitReadyAsync(FaultRun.Timeout, Cancellation);
+        await run.System.RestartRedisAsync(keepData: false, Cancellation);
 
         var report = await run.WaitForRecoveryAsync(Cancellation);
-        report.Publish("redis-restart-empty");
+        report.Publish("redis-restart-empty", run.ProxyLine());
         var newEpoch = (string)(await redis.StringGetAsync(TickRedisKeys.Epoch))!;
         Assert.NotEqual(oldEpoch, newEpoch);
         Assert.All(run.Clients, c =>
@@ -143,9 +140,9 @@ public sealed class FaultTests
         Assert.Equal((0L, 0L, 0L), (report.Lost, report.Duplicated, report.Reordered));
     }
 
-    private static void AssertNothingLost(DeliveryReport report, string scenario)
+    private static void AssertNothingLost(DeliveryReport report, string scenario, FaultRun run)
     {
-        report.Publish(scenario);
+        report.Publish(scenario, run.ProxyLine());
         Assert.True(report.Clients >= 50);
         Assert.Equal(0, report.Lost);
         Assert.Equal(0, report.Duplicated);

@@ -1,4 +1,4 @@
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 using AspireSse.ServiceDefaults;
 using AspireSse.ServiceDefaults.Ticks;
 using AspireSse.Telemetry.Tests.Otlp;

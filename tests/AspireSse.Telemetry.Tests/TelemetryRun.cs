@@ -1,4 +1,5 @@
 using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 using AspireSse.Telemetry.Tests.Otlp;
 using AspireSse.TestSupport;
 using StackExchange.Redis;

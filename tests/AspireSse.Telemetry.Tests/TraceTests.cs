@@ -1,4 +1,4 @@
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 using AspireSse.ServiceDefaults;
 using AspireSse.Telemetry.Tests.Otlp;
 using AspireSse.TestSupport;
@@ -111,7 +111,7 @@ public sealed class TraceTests
             $"to the publish spans of ticks {replayed[0]}..{replayed[^1]} (traces {publishes[0].TraceId}…)");
 
         // Ticks a replica missed on pub/sub are filled in from history.
-        var killed = await SubscriptionGap.CreateAsync(await run.RedisAsync(), second, ticks: 2, TelemetryRun.Timeout, Cancellation);
+        var killed = await SubscriptionGap.CreateAsync(await run.RedisAsync(), second.Freeze, second.Name, ticks: 2, TelemetryRun.Timeout, Cancellation);
         Assert.True(killed >= 2, $"killed {killed} pub/sub connection(s)");
 
         var backfilled = await run.WaitForAsync(

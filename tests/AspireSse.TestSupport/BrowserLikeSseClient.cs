@@ -15,11 +15,13 @@ public sealed class BrowserLikeSseClient : IAsyncDisposable
     private readonly Uri _url;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<(string Epoch, long Sequence)> _ticks = [];
+    private readonly List<string> _replicas = [];
     private readonly SemaphoreSlim _readGate = new(1, 1);
     private Task _loop = Task.CompletedTask;
     private TimeSpan _retry = TimeSpan.FromSeconds(1);
     private int _resets;
     private int _connections;
+    private int _failedAttempts;
 
     public BrowserLikeSseClient(Uri url, int? receiveBufferBytes = null)
     {
@@ -45,6 +47,21 @@ public sealed class BrowserLikeSseClient : IAsyncDisposable
 
     /// <summary>How many times it (re)connected.</summary>
     public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>How many attempts to connect got an error status or no answer (a proxy in front of a dead replica).</summary>
+    public int FailedAttempts => Volatile.Read(ref _failedAttempts);
+
+    /// <summary>The replica that served each connection, in order (from its <c>hello</c>).</summary>
+    public IReadOnlyList<string> Replicas
+    {
+        get
+        {
+            lock (_replicas)
+            {
+                return [.. _replicas];
+            }
+        }
+    }
 
     public IReadOnlyList<(string Epoch, long Sequence)> Ticks
     {
@@ -89,14 +106,23 @@ public sealed class BrowserLikeSseClient : IAsyncDisposable
                 }
 
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, _stop.Token);
-                if (response.IsSuccessStatusCode)
+                if (!response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref _failedAttempts);
+                }
+                else
                 {
                     Interlocked.Increment(ref _connections);
                     await using var stream = await response.Content.ReadAsStreamAsync(_stop.Token);
                     await ReadAsync(stream);
                 }
             }
-            catch (Exception ex) when (ex is IOException or HttpRequestException || (ex is OperationCanceledException && !_stop.IsCancellationRequested))
+            catch (HttpRequestException)
+            {
+                // No answer at all: retry below, as the page's script does.
+                Interlocked.Increment(ref _failedAttempts);
+            }
+            catch (Exception ex) when (ex is IOException || (ex is OperationCanceledException && !_stop.IsCancellationRequested))
             {
                 // The connection broke: reconnect below, as EventSource does.
             }
@@ -140,6 +166,16 @@ public sealed class BrowserLikeSseClient : IAsyncDisposable
                     lock (_ticks)
                     {
                         _ticks.Add((item.EventId[..dash], long.Parse(item.EventId[(dash + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
+                    }
+
+                    break;
+                case "hello":
+                    using (var hello = System.Text.Json.JsonDocument.Parse(item.Data))
+                    {
+                        lock (_replicas)
+                        {
+                            _replicas.Add(hello.RootElement.GetProperty("replica").GetString() ?? "");
+                        }
                     }
 
                     break;

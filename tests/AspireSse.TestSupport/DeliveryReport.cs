@@ -48,6 +48,7 @@ public sealed record DeliveryReport(int Clients, long Ticks, long Lost, long Dup
     public string FaultLine(string scenario) =>
         $"faults: {scenario} clients={Clients} ticks={Ticks} lost={Lost} dup={Duplicated} reordered={Reordered}";
 
-    /// <summary>Reports the scenario's line (see <see cref="TestReport"/>).</summary>
-    public void Publish(string scenario) => TestReport.Publish(FaultLine(scenario));
+    /// <summary>Reports the scenario's line (see <see cref="TestReport"/>), with what else the test measured.</summary>
+    public void Publish(string scenario, string? detail = null) =>
+        TestReport.Publish(detail is null ? FaultLine(scenario) : $"{FaultLine(scenario)} {detail}");
 }

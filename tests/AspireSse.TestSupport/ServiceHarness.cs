@@ -1,4 +1,4 @@
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 using StackExchange.Redis;
 
 namespace AspireSse.TestSupport;
@@ -59,17 +59,17 @@ public sealed class ServiceHarness : IAsyncDisposable
     /// <summary>Starts an EventService and waits until it reports healthy (it has published).</summary>
     public Task<ServiceProcess> StartEventServiceAsync(IReadOnlyDictionary<string, string?>? settings = null,
         string name = "eventservice", CancellationToken cancellationToken = default) =>
-        StartAsync(SseTopology.CreateEventService(Redis, name, settings ?? new Dictionary<string, string?>(), Discard), cancellationToken);
+        StartAsync(ServiceProcesses.CreateEventService(Redis, name, settings ?? new Dictionary<string, string?>(), Discard), cancellationToken);
 
     /// <summary>Starts a WebFrontend and waits until it reports healthy (it is subscribed).</summary>
     public Task<ServiceProcess> StartWebFrontendAsync(IReadOnlyDictionary<string, string?>? settings = null,
         string name = "webfrontend-1", CancellationToken cancellationToken = default) =>
-        StartAsync(SseTopology.CreateWebFrontend(Redis, name, settings ?? new Dictionary<string, string?>(), Discard), cancellationToken);
+        StartAsync(ServiceProcesses.CreateWebFrontend(Redis, name, settings ?? new Dictionary<string, string?>(), Discard), cancellationToken);
 
     /// <summary>A service process that is created but not started, for tests about start-up itself.</summary>
     public ServiceProcess CreateEventService(IReadOnlyDictionary<string, string?> settings)
     {
-        var service = SseTopology.CreateEventService(Redis, "eventservice", settings, Discard);
+        var service = ServiceProcesses.CreateEventService(Redis, "eventservice", settings, Discard);
         _services.Add(service);
         return service;
     }

@@ -1,4 +1,3 @@
-using AspireSse.Launcher.Topology;
 using AspireSse.ServiceDefaults.Ticks;
 using StackExchange.Redis;
 
@@ -12,15 +11,15 @@ namespace AspireSse.TestSupport;
 public static class SubscriptionGap
 {
     /// <returns>How many pub/sub connections Redis closed (every replica's, and the EventService's).</returns>
-    public static async Task<long> CreateAsync(IDatabase redis, ManagedProcess replica, int ticks, TimeSpan timeout,
+    public static async Task<long> CreateAsync(IDatabase redis, Func<IDisposable> freeze, string replica, int ticks, TimeSpan timeout,
         CancellationToken cancellationToken)
     {
-        using (replica.Freeze())
+        using (freeze())
         {
             var counter = (long)await redis.StringGetAsync(TickRedisKeys.Counter);
             var killed = (long)await redis.ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub");
             await Eventually.WaitAsync(async () => (long)await redis.StringGetAsync(TickRedisKeys.Counter),
-                now => now >= counter + ticks, timeout, $"{ticks} ticks to be published while {replica.Name} is frozen", cancellationToken);
+                now => now >= counter + ticks, timeout, $"{ticks} ticks to be published while {replica} is frozen", cancellationToken);
             return killed;
         }
     }

@@ -1,4 +1,4 @@
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 using StackExchange.Redis;
 
 namespace AspireSse.TestSupport;

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 
 namespace AspireSse.WebFrontend.Tests;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 using AspireSse.ServiceDefaults.Ticks;
 using AspireSse.TestSupport;
 

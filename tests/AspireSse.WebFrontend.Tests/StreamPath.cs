@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 
 namespace AspireSse.WebFrontend.Tests;
 

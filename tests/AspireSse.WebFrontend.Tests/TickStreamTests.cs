@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 using AspireSse.ServiceDefaults.Ticks;
 using AspireSse.TestSupport;
 

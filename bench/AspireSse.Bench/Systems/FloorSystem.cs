@@ -1,5 +1,5 @@
 using AspireSse.Bench.LoadGen;
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 
 namespace AspireSse.Bench.Systems;
 

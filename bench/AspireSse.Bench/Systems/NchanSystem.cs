@@ -1,6 +1,6 @@
 using AspireSse.Bench.LoadGen;
 using AspireSse.Bench.Measurement;
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 
 namespace AspireSse.Bench.Systems;
 

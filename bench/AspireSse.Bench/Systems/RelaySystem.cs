@@ -1,6 +1,6 @@
 using System.Text.Json;
 using AspireSse.Bench.LoadGen;
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 
 namespace AspireSse.Bench.Systems;
 
@@ -33,7 +33,7 @@ public sealed class RelaySystem(OutputSink output, IReadOnlyDictionary<string, s
             settings[key] = value;
         }
 
-        _frontend = SseTopology.CreateWebFrontend(Redis, "webfrontend-1", settings, Output);
+        _frontend = ServiceProcesses.CreateWebFrontend(Redis, "webfrontend-1", settings, Output);
         _frontend.Start();
         await _frontend.WaitHealthyAsync(timeout, cancellationToken);
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using AspireSse.Bench.LoadGen;
-using AspireSse.Launcher.Topology;
+using AspireSse.TestSupport.Processes;
 using AspireSse.ServiceDefaults.Ticks;
 using StackExchange.Redis;
 
@@ -44,7 +44,7 @@ public abstract class SystemUnderTest(string name, OutputSink output) : IAsyncDi
     /// <summary>Starts the EventService ticking every <paramref name="interval"/>; returns once it has published.</summary>
     public async Task StartTicksAsync(TimeSpan interval, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        _ticker = SseTopology.CreateEventService(Redis, "eventservice", new Dictionary<string, string?>
+        _ticker = ServiceProcesses.CreateEventService(Redis, "eventservice", new Dictionary<string, string?>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Ticks__Interval"] = interval.ToString("c", CultureInfo.InvariantCulture),

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace AspireSse.Launcher.Topology;
+namespace AspireSse.TestSupport.Processes;
 
 public static partial class PosixSignals
 {

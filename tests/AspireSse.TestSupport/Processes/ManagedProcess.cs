@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace AspireSse.Launcher.Topology;
+namespace AspireSse.TestSupport.Processes;
 
 /// <summary>Receives every line a child prints, tagged with the child's name.</summary>
 public delegate void OutputSink(string resource, string line);

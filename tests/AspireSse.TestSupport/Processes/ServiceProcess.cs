@@ -1,4 +1,4 @@
-namespace AspireSse.Launcher.Topology;
+namespace AspireSse.TestSupport.Processes;
 
 /// <summary>One of the .NET services, run from its build output with the environment Aspire would give it.</summary>
 public sealed class ServiceProcess : ManagedProcess

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace AspireSse.Launcher.Topology;
+namespace AspireSse.TestSupport.Processes;
 
 /// <summary>Finds the services' build output: the same configuration the launcher was built with.</summary>
 public static class ServiceBinaries

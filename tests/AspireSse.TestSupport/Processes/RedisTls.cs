@@ -1,4 +1,4 @@
-namespace AspireSse.Launcher.Topology;
+namespace AspireSse.TestSupport.Processes;
 
 /// <summary>
 /// PEM files that make redis-server accept TLS only, as Aspire 13.1+ runs its Redis container when a

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace AspireSse.Launcher.Topology;
+namespace AspireSse.TestSupport.Processes;
 
 public static class FreePort
 {

@@ -1,0 +1,395 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using AspireSse.TestSupport;
+using AspireSse.TestSupport.Processes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+
+namespace AspireSse.SystemTesting;
+
+/// <summary>
+/// The AppHost's whole system, started the way <c>dotnet run --project AppHost</c> starts it, through
+/// Aspire.Hosting.Testing: redis-server, both EventService instances, the three WebFrontend replicas
+/// behind one URL. Faults are caused the way an Aspire user would cause them: resource commands, a
+/// signal to a replica's own process, admin commands to Redis. Disposing it stops every resource.
+/// </summary>
+public sealed class RunningSystem : IAsyncDisposable
+{
+    public const string WebFrontend = "webfrontend";
+    public const string EventService = "eventservice";
+    public const string RedisServer = "redis-server";
+
+    /// <summary>Long enough for DCP, Redis and six processes to start on a busy two-core machine.</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>How long any one thing a test waits for may take.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private readonly IDistributedApplicationTestingBuilder _builder;
+    private readonly string _redisData;
+    private readonly ConcurrentDictionary<string, ResourceEvent> _latest = new();
+    private readonly CancellationTokenSource _stopWatching = new();
+    private readonly Dictionary<string, int> _expectedReplicas;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _watching = Task.CompletedTask;
+    private ConnectionMultiplexer? _redis;
+
+    private RunningSystem(IDistributedApplicationTestingBuilder builder, DistributedApplication app, string redisData,
+        Dictionary<string, int> expectedReplicas)
+    {
+        _builder = builder;
+        App = app;
+        _redisData = redisData;
+        _expectedReplicas = expectedReplicas;
+    }
+
+    public DistributedApplication App { get; }
+
+    /// <summary>The one URL browsers use: Aspire's proxy in front of every WebFrontend replica.</summary>
+    public Uri WebFrontendUrl => App.GetEndpoint(WebFrontend, "http");
+
+    /// <summary>The WebFrontend replicas behind <see cref="WebFrontendUrl"/>, as they are now.</summary>
+    public IReadOnlyList<Replica> WebFrontends => Instances(WebFrontend);
+
+    public IReadOnlyList<Replica> EventServices => Instances(EventService);
+
+    public static async Task<RunningSystem> StartAsync(SystemSettings settings, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+        var ct = timeout.Token;
+
+        // Each system gets its own Redis data, so one test's ticks never show up in another's. Tests
+        // run redis-server even where a container runtime answers: they restart it with and without
+        // its data, which needs the data directory in hand.
+        var redisData = Directory.CreateTempSubdirectory("aspiresse-redis-").FullName;
+        string[] arguments = ["--Redis:RunAs=executable", $"--Redis:DataDirectory={redisData}"];
+        var builder = await DistributedApplicationTestingBuilder
+            .CreateAsync<Projects.AspireSse_AppHost>(new DistributedApplicationTestingBuilderOptions { EnableDashboard = settings.Dashboard }, arguments, ct)
+            .WaitAsync(ct);
+        DistributedApplication? app = null;
+        try
+        {
+            Configure(builder, settings);
+            var expected = builder.Resources.OfType<ProjectResource>()
+                .ToDictionary(r => r.Name, r => r.Annotations.OfType<ReplicaAnnotation>().SingleOrDefault()?.Replicas ?? 1);
+            app = await builder.BuildAsync(ct).WaitAsync(ct);
+            var system = new RunningSystem(builder, app, redisData, expected);
+            system._watching = system.WatchAsync();
+            try
+            {
+                await app.StartAsync(ct).WaitAsync(ct);
+                await system.WaitUntilEveryReplicaIsHealthyAsync(ct);
+                return system;
+            }
+            catch
+            {
+                await system.DisposeAsync();
+                throw;
+            }
+        }
+        catch when (app is null)
+        {
+            await builder.DisposeAsync();
+            Directory.Delete(redisData, recursive: true);
+            throw;
+        }
+    }
+
+    private static void Configure(IDistributedApplicationTestingBuilder builder, SystemSettings settings)
+    {
+        var eventService = builder.CreateResourceBuilder<ProjectResource>(EventService);
+        foreach (var (key, value) in settings.EventService)
+        {
+            eventService.WithEnvironment(key, value);
+        }
+
+        var webFrontend = builder.CreateResourceBuilder<ProjectResource>(WebFrontend);
+        foreach (var (key, value) in settings.WebFrontend)
+        {
+            webFrontend.WithEnvironment(key, value);
+        }
+
+        var project = webFrontend.Resource.GetProjectMetadata().ProjectPath;
+        var redis = builder.CreateResourceBuilder(builder.Resources.OfType<IResourceWithConnectionString>().Single(r => r.Name == "redis"));
+        foreach (var (name, extra) in settings.ExtraWebFrontends)
+        {
+            var own = builder.AddProject(name, project)
+                .WithReference(redis)
+                .WaitFor(redis)
+                .WithHttpHealthCheck("/health");
+            foreach (var (key, value) in settings.WebFrontend.Concat(extra))
+            {
+                own.WithEnvironment(key, value);
+            }
+        }
+
+        if (!settings.Dashboard)
+        {
+            // Without the dashboard Aspire still points the services at its OTLP port, where nothing
+            // listens: each service would then spend its shutdown retrying the export, past the time
+            // DCP allows a stop. No endpoint means no exporter (ServiceDefaults).
+            foreach (var service in builder.Resources.OfType<ProjectResource>())
+            {
+                builder.CreateResourceBuilder(service).WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", "");
+            }
+        }
+    }
+
+    /// <summary>The latest state of every instance of a resource, kept from Aspire's notifications.</summary>
+    private async Task WatchAsync()
+    {
+        try
+        {
+            await foreach (var resourceEvent in App.ResourceNotifications.WatchAsync(_stopWatching.Token))
+            {
+                _latest[resourceEvent.ResourceId] = resourceEvent;
+                Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            }
+        }
+        catch (OperationCanceledException) when (_stopWatching.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Waits until what Aspire reports about the resources satisfies <paramref name="done"/>.</summary>
+    public async Task WaitForStateAsync(Func<IReadOnlyCollection<ResourceEvent>, bool> done, string what, CancellationToken cancellationToken,
+        TimeSpan? timeout = null)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout ?? Timeout);
+        try
+        {
+            while (true)
+            {
+                var changed = Volatile.Read(ref _changed).Task;
+                if (done([.. _latest.Values]))
+                {
+                    return;
+                }
+
+                await changed.WaitAsync(deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Timed out waiting for {what}. Resources: {Describe()}");
+        }
+    }
+
+    /// <summary>Waits until every instance of every project (and redis-server) runs and is healthy.</summary>
+    public Task WaitUntilEveryReplicaIsHealthyAsync(CancellationToken cancellationToken, TimeSpan? timeout = null) =>
+        WaitForStateAsync(
+            events => IsHealthy(events, RedisServer, 1) && _expectedReplicas.All(r => IsHealthy(events, r.Key, r.Value)),
+            "every resource to run and be healthy", cancellationToken, timeout ?? StartTimeout);
+
+    private static bool IsHealthy(IEnumerable<ResourceEvent> events, string name, int instances) =>
+        events.Count(e => e.Resource.Name == name
+            && e.Snapshot.State?.Text == KnownResourceStates.Running
+            && e.Snapshot.HealthStatus == HealthStatus.Healthy) == instances;
+
+    /// <summary>Every instance of a resource (one, unless it has replicas), as they are now.</summary>
+    public IReadOnlyList<Replica> Instances(string resource) =>
+        [.. _latest.Values
+            .Where(e => e.Resource.Name == resource)
+            .OrderBy(e => e.ResourceId, StringComparer.Ordinal)
+            .Select(e => new Replica(resource, e.ResourceId, UrlOf(e)))];
+
+    private static Uri UrlOf(ResourceEvent resourceEvent) =>
+        resourceEvent.Snapshot.EnvironmentVariables
+            .Where(v => v.Name == "ASPNETCORE_URLS" && v.Value is { Length: > 0 })
+            .Select(v => new Uri(v.Value!.Split(';')[0]))
+            .FirstOrDefault()
+        ?? new Uri("http://invalid");
+
+    /// <summary>
+    /// The process id of the service itself. Aspire runs a project as <c>dotnet run</c>, whose process
+    /// id the resource reports; the service is that process's child.
+    /// </summary>
+    public int ProcessIdOf(Replica replica)
+    {
+        var snapshot = _latest[replica.ResourceId].Snapshot;
+        var launcher = snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value switch
+        {
+            int pid => pid,
+            string text when int.TryParse(text, CultureInfo.InvariantCulture, out var pid) => pid,
+            var other => throw new InvalidOperationException($"{replica.ResourceId} reports no process id ({other ?? "none"}); state {snapshot.State?.Text}."),
+        };
+        if (replica.ResourceName == RedisServer)
+        {
+            return launcher;
+        }
+
+        var children = File.ReadAllText($"/proc/{launcher}/task/{launcher}/children")
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return children is [var child, ..]
+            ? int.Parse(child, CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException($"{replica.ResourceId}'s dotnet run (pid {launcher}) has no child process.");
+    }
+
+    /// <summary>SIGKILL to the service's own process, as a crash or the OOM killer would; waits until Aspire sees it gone.</summary>
+    public async Task KillAsync(Replica replica, CancellationToken cancellationToken)
+    {
+        using (var process = Process.GetProcessById(ProcessIdOf(replica)))
+        {
+            process.Kill();
+            await process.WaitForExitAsync(cancellationToken);
+        }
+
+        await WaitForStateAsync(
+            events => events.Single(e => e.ResourceId == replica.ResourceId).Snapshot.State?.Text != KnownResourceStates.Running,
+            $"Aspire to see {replica.ResourceId} stop", cancellationToken);
+    }
+
+    /// <summary>
+    /// Suspends the service's process (SIGSTOP) until the scope is disposed (SIGCONT): its sockets stay
+    /// open but it does nothing, as in a long pause of the machine it runs on.
+    /// </summary>
+    public IDisposable Freeze(Replica replica) => new FrozenProcess(ProcessIdOf(replica));
+
+    private sealed class FrozenProcess : IDisposable
+    {
+        private readonly int _pid;
+        private int _thawed;
+
+        public FrozenProcess(int pid)
+        {
+            _pid = pid;
+            PosixSignals.Send(pid, PosixSignals.SigStop);
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _thawed, 1) == 0)
+            {
+                PosixSignals.Send(_pid, PosixSignals.SigCont);
+            }
+        }
+    }
+
+    /// <summary>Runs one of the dashboard's resource commands (<c>stop</c>, <c>start</c>, <c>restart</c>) on one instance.</summary>
+    public async Task ExecuteCommandAsync(string resourceId, string command, CancellationToken cancellationToken)
+    {
+        var result = await App.ResourceCommands.ExecuteCommandAsync(resourceId, command, cancellationToken);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException($"'{command}' on {resourceId} failed: {result.Message}");
+        }
+    }
+
+    /// <summary>Restarts an instance with the dashboard's restart command and waits until it is healthy again.</summary>
+    public async Task RestartAsync(Replica replica, CancellationToken cancellationToken)
+    {
+        var before = _latest[replica.ResourceId].Snapshot.StartTimeStamp;
+        await ExecuteCommandAsync(replica.ResourceId, "restart", cancellationToken);
+        await WaitForStateAsync(
+            events => events.Single(e => e.ResourceId == replica.ResourceId) is { Snapshot: var s }
+                && s.StartTimeStamp != before && s.State?.Text == KnownResourceStates.Running && s.HealthStatus == HealthStatus.Healthy,
+            $"{replica.ResourceId} to run and be healthy again", cancellationToken);
+    }
+
+    /// <summary>
+    /// Stops redis-server and starts it again, keeping its append-only file or (<paramref name="keepData"/>
+    /// false) losing it, as a server that came back on a new disk would.
+    /// </summary>
+    public async Task RestartRedisAsync(bool keepData, CancellationToken cancellationToken)
+    {
+        var redis = Instances(RedisServer).Single();
+        var before = _latest[redis.ResourceId].Snapshot.StartTimeStamp;
+        await ExecuteCommandAsync(redis.ResourceId, "stop", cancellationToken);
+        await WaitForStateAsync(
+            events => events.Single(e => e.ResourceId == redis.ResourceId).Snapshot.State?.Text is { } state
+                && KnownResourceStates.TerminalStates.Contains(state),
+            "redis-server to stop", cancellationToken);
+        if (!keepData)
+        {
+            foreach (var entry in new DirectoryInfo(_redisData).EnumerateFileSystemInfos())
+            {
+                if (entry is DirectoryInfo directory)
+                {
+                    directory.Delete(recursive: true);
+                }
+                else
+                {
+                    entry.Delete();
+                }
+            }
+        }
+
+        await ExecuteCommandAsync(redis.ResourceId, "start", cancellationToken);
+        await WaitForStateAsync(
+            events => events.Single(e => e.ResourceId == redis.ResourceId) is { Snapshot: var s }
+                && s.StartTimeStamp != before && s.State?.Text == KnownResourceStates.Running && s.HealthStatus == HealthStatus.Healthy,
+            "redis-server to run and answer again", cancellationToken);
+    }
+
+    /// <summary>A test's own Redis client, with admin commands (<c>CLIENT KILL</c>), that rides out Redis restarts.</summary>
+    public async Task<IDatabase> RedisAsync(CancellationToken cancellationToken)
+    {
+        if (_redis is null)
+        {
+            var options = ConfigurationOptions.Parse(await App.GetConnectionStringAsync("redis", cancellationToken)
+                ?? throw new InvalidOperationException("The redis resource has no connection string."));
+            options.AbortOnConnectFail = false;
+            options.AllowAdmin = true;
+            _redis = await ConnectionMultiplexer.ConnectAsync(options);
+        }
+
+        return _redis.GetDatabase();
+    }
+
+    /// <summary>Everything the instance has printed so far (the dashboard's console log of it).</summary>
+    public async Task<string> LogsOfAsync(Replica replica, CancellationToken cancellationToken)
+    {
+        var lines = new List<string>();
+        await foreach (var batch in App.Services.GetRequiredService<ResourceLoggerService>().GetAllAsync(replica.ResourceId)
+                           .WithCancellation(cancellationToken))
+        {
+            lines.AddRange(batch.Select(l => l.Content));
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>Waits until the instance has printed a line that <paramref name="match"/> accepts.</summary>
+    public Task WaitForLogAsync(Replica replica, Func<string, bool> match, string what, CancellationToken cancellationToken) =>
+        Eventually.WaitAsync(async () => (await LogsOfAsync(replica, cancellationToken)).Split('\n').Any(match), found => found,
+            Timeout, what, cancellationToken);
+
+    private string Describe() => string.Join("; ", _latest.Values
+        .Where(e => e.Resource is ProjectResource or ExecutableResource)
+        .OrderBy(e => e.ResourceId, StringComparer.Ordinal)
+        .Select(e => $"{e.ResourceId} {e.Snapshot.State?.Text}/{e.Snapshot.HealthStatus?.ToString() ?? "-"}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_redis is not null)
+            {
+                await _redis.DisposeAsync();
+            }
+        }
+        finally
+        {
+            await _stopWatching.CancelAsync();
+            await _watching;
+            await App.DisposeAsync();
+            await _builder.DisposeAsync();
+            _stopWatching.Dispose();
+            try
+            {
+                Directory.Delete(_redisData, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp directory is not worth failing a test over.
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+namespace AspireSse.SystemTesting;
+
+/// <summary>
+/// What a test changes about the AppHost's system before it starts: settings for the services (as
+/// environment variables, e.g. <c>Ticks__Interval</c>), extra WebFrontends outside the shared URL, and
+/// whether the dashboard runs.
+/// </summary>
+public sealed class SystemSettings
+{
+    /// <summary>Settings for every EventService instance.</summary>
+    public Dictionary<string, string?> EventService { get; } = [];
+
+    /// <summary>Settings for every WebFrontend replica behind the shared URL.</summary>
+    public Dictionary<string, string?> WebFrontend { get; } = [];
+
+    /// <summary>
+    /// WebFrontends of the test's own, by resource name, each with its settings: not behind the shared
+    /// URL, so only the test's clients reach them.
+    /// </summary>
+    public Dictionary<string, Dictionary<string, string?>> ExtraWebFrontends { get; } = [];
+
+    /// <summary>Runs the Aspire dashboard, as <c>dotnet run --project AppHost</c> does; tests that do not read it leave it off.</summary>
+    public bool Dashboard { get; init; }
+
+    /// <summary>Ticks this often instead of once a second, so faults land mid-stream.</summary>
+    public TimeSpan? TickInterval
+    {
+        init
+        {
+            EventService["Ticks__Interval"] = value?.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+}
