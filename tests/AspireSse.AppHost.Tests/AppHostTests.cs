@@ -1,101 +1,109 @@
 using System.Net;
-using Aspire.Hosting.Testing;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Aspire.Hosting.ApplicationModel;
+using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.SystemTesting;
+using AspireSse.TestSupport;
 using Xunit;
 
 namespace AspireSse.AppHost.Tests;
 
-// Tests in one class run one after another, so only one copy of the app
-// (Redis and four processes) is up at any time.
+/// <summary>
+/// The AppHost's system as the dashboard shows it, through the shared fixture. Tests in one class run
+/// one after another, so only one copy of the system is up at any time.
+/// </summary>
 public sealed class AppHostTests
 {
-    // Long enough for a cold Redis image pull plus the start-up of four processes.
-    private static readonly TimeSpan StartupTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan Timeout = RunningSystem.Timeout;
 
-    // The publisher ticks every second, so a few ticks must arrive well within this.
-    private static readonly TimeSpan StreamTimeout = TimeSpan.FromSeconds(30);
-
-    private const int WebFrontendReplicas = 3;
-    private const int TicksToCheck = 3;
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task EveryResourceBecomesHealthy()
+    public async Task RedisTwoEventServicesAndThreeWebFrontendReplicasAllRunHealthy()
     {
-        using var timeout = CancelAfter(StartupTimeout);
-        await using var appHost = await RunningAppHost.StartAsync(timeout.Token);
+        await using var system = await RunningSystem.StartAsync(new SystemSettings(), Cancellation);
 
-        await appHost.WaitAllHealthyAsync(timeout.Token);
-
-        HashSet<string> expected = ["redis", "eventservice", "webfrontend"];
-        if (appHost.RedisIsExecutable)
+        var notifications = system.App.ResourceNotifications;
+        Assert.Equal(2, system.EventServices.Count);
+        Assert.Equal(3, system.WebFrontends.Count);
+        Assert.Single(system.Instances(RunningSystem.RedisServer));
+        // Every instance is its own resource in the dashboard, named <resource>-<instance id>.
+        Assert.All(system.WebFrontends.Concat(system.EventServices), r => Assert.NotEqual(r.ResourceName, r.ResourceId));
+        Assert.Equal(5, system.WebFrontends.Concat(system.EventServices).Select(r => r.InstanceId).Distinct().Count());
+        foreach (var replica in system.WebFrontends.Concat(system.EventServices))
         {
-            expected.Add("redis-server");
+            Assert.True(notifications.TryGetCurrentState(replica.ResourceId, out var state), $"{replica.ResourceId} has a state");
+            Assert.Equal(KnownResourceStates.Running, state!.Snapshot.State?.Text);
+        }
+    }
+
+    [Fact]
+    public async Task OneEventServiceTicksWhileTheOtherStandsBy()
+    {
+        await using var system = await RunningSystem.StartAsync(new SystemSettings(), Cancellation);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+
+        // Both are ready: the standby because it sees the lease and could take over.
+        foreach (var instance in system.EventServices)
+        {
+            using var response = await http.GetAsync(new Uri(instance.Url, "/health"), Cancellation);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        Assert.Subset(appHost.StartedResources.ToHashSet(), expected);
+        // The lease names exactly one of them, by its process id.
+        var redis = await system.RedisAsync(Cancellation);
+        var token = (string?)await redis.StringGetAsync(TickRedisKeys.Leader);
+        Assert.NotNull(token);
+        var leader = Assert.Single(system.EventServices, e => token.Contains($"-{system.ProcessIdOf(e)}-", StringComparison.Ordinal));
+        await system.WaitForLogAsync(leader, l => l.Contains("Took the single-writer lease", StringComparison.Ordinal),
+            $"the leader {leader.ResourceId} to say it took the lease", Cancellation);
     }
 
     [Fact]
-    public async Task EventServiceReportsHealthy()
+    public async Task ThirtyClientsThroughTheOneUrlSeeConsecutiveTicksFromSeveralReplicas()
     {
-        using var timeout = CancelAfter(StartupTimeout);
-        await using var appHost = await RunningAppHost.StartAsync(timeout.Token);
-        await appHost.WaitHealthyAsync("eventservice", timeout.Token);
+        await using var system = await RunningSystem.StartAsync(new SystemSettings { TickInterval = TimeSpan.FromMilliseconds(200) }, Cancellation);
+        using var http = new HttpClient { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
 
-        using var http = appHost.App.CreateHttpClient("eventservice");
-        using var response = await http.GetAsync(new Uri("/health", UriKind.Relative), timeout.Token);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync(timeout.Token));
-    }
-
-    [Fact]
-    public async Task AllThreeWebFrontendReplicasBecomeHealthy()
-    {
-        using var timeout = CancelAfter(StartupTimeout);
-        await using var appHost = await RunningAppHost.StartAsync(timeout.Token);
-
-        // Waiting on the name alone returns as soon as any one replica is healthy.
-        // Each replica reports under its own resource id, so collect distinct ids instead.
-        var healthyReplicas = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var resourceEvent in appHost.App.ResourceNotifications.WatchAsync(timeout.Token))
+        var clients = new List<SseTestClient>();
+        try
         {
-            if (resourceEvent.Resource.Name == "webfrontend"
-                && resourceEvent.Snapshot.HealthStatus == HealthStatus.Healthy
-                && healthyReplicas.Add(resourceEvent.ResourceId)
-                && healthyReplicas.Count == WebFrontendReplicas)
+            // Each open stream holds a connection of its own, and Aspire's proxy picks a replica per connection.
+            for (var i = 0; i < 30; i++)
             {
-                break;
+                clients.Add(await SseTestClient.ConnectAsync(http, new Uri(system.WebFrontendUrl, "/events"), Cancellation));
+            }
+
+            var replicas = new HashSet<string>();
+            foreach (var client in clients)
+            {
+                var events = await client.WaitForTicksAsync(5, Timeout, Cancellation);
+                Assert.Equal("hello", events[0].Type);
+                replicas.Add(events[0].Replica!);
+                var sequences = events.Where(e => e.Type == "tick").Select(e => e.Sequence).ToList();
+                Assert.Null(TickSequence.FirstBreak(sequences));
+                Assert.Equal(events[0].Json.GetProperty("sequence").GetInt64() + 1, sequences[0]);
+            }
+
+            Assert.True(replicas.Count > 1, $"all 30 clients were served by {string.Join(", ", replicas)}");
+            Assert.Subset(system.WebFrontends.Select(f => f.InstanceId).ToHashSet(), replicas);
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
             }
         }
-
-        Assert.Equal(WebFrontendReplicas, healthyReplicas.Count);
-        // A bare "webfrontend" id would be the resource as a whole, not one of its instances.
-        Assert.DoesNotContain("webfrontend", healthyReplicas);
     }
 
     [Fact]
-    public async Task WebFrontendStreamsConsecutiveTicks()
+    public async Task TheOneUrlServesThePage()
     {
-        using var timeout = CancelAfter(StartupTimeout);
-        await using var appHost = await RunningAppHost.StartAsync(timeout.Token);
-        await appHost.WaitAllHealthyAsync(timeout.Token);
+        await using var system = await RunningSystem.StartAsync(new SystemSettings(), Cancellation);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
 
-        using var streamTimeout = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
-        streamTimeout.CancelAfter(StreamTimeout);
-        using var http = appHost.App.CreateHttpClient("webfrontend");
-        var sequences = await TickStream.ReadSequencesAsync(http, TicksToCheck, streamTimeout.Token);
+        var html = await http.GetStringAsync(system.WebFrontendUrl, Cancellation);
 
-        for (var i = 1; i < sequences.Count; i++)
-        {
-            Assert.Equal(sequences[i - 1] + 1, sequences[i]);
-        }
-    }
-
-    private static CancellationTokenSource CancelAfter(TimeSpan delay)
-    {
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        cts.CancelAfter(delay);
-        return cts;
+        Assert.Contains("<output id=\"counter\"", html, StringComparison.Ordinal);
     }
 }

@@ -1,13 +1,13 @@
 using System.Net.Http.Json;
-using AspireSse.Launcher.Topology;
-using AspireSse.TestSupport.Processes;
+using Aspire.Hosting.ApplicationModel;
+using AspireSse.SystemTesting;
 using Microsoft.Playwright;
 
 namespace AspireSse.Browser.Tests;
 
 /// <summary>
-/// The launcher's topology (Redis, the EventService, three replicas, the gateway) with fast ticks,
-/// and a headless Chromium to look at it through the gateway, as a user would.
+/// The AppHost's system (Redis, two EventServices, three replicas behind one URL) with fast ticks,
+/// and a headless Chromium to look at it through that URL, as a user would.
 /// </summary>
 internal sealed class BrowserRun : IAsyncDisposable
 {
@@ -18,14 +18,14 @@ internal sealed class BrowserRun : IAsyncDisposable
 
     static BrowserRun() => Assertions.SetDefaultExpectTimeout((float)Timeout.TotalMilliseconds);
 
-    private BrowserRun(SseTopology topology, IPlaywright playwright, IBrowser browser)
+    private BrowserRun(RunningSystem system, IPlaywright playwright, IBrowser browser)
     {
-        Topology = topology;
+        System = system;
         _playwright = playwright;
         Browser = browser;
     }
 
-    public SseTopology Topology { get; }
+    public RunningSystem System { get; }
 
     public IBrowser Browser { get; }
 
@@ -34,13 +34,12 @@ internal sealed class BrowserRun : IAsyncDisposable
         // Before anything starts: without a browser there is nothing to test, and it should say so.
         var chromium = SystemChromium.ExecutablePath;
 
-        var options = new TopologyOptions { Replicas = 3 };
         // Ten ticks a second: counters visibly advance within a second, and a fault lands mid-stream.
-        options.EventServiceEnvironment["Ticks__Interval"] = "00:00:00.100";
-        options.WebFrontendEnvironment["TickStream__ReconnectDelay"] = "00:00:00.200";
-        options.WebFrontendEnvironment["TickStream__DrainDelay"] = "00:00:01";
-        options.WebFrontendEnvironment["TickStream__HeartbeatInterval"] = "00:00:01";
-        var topology = await SseTopology.StartAsync(options, cancellationToken);
+        var settings = new SystemSettings { TickInterval = TimeSpan.FromMilliseconds(100) };
+        settings.WebFrontend["TickStream__ReconnectDelay"] = "00:00:00.200";
+        settings.WebFrontend["TickStream__DrainDelay"] = "00:00:01";
+        settings.WebFrontend["TickStream__HeartbeatInterval"] = "00:00:01";
+        var system = await RunningSystem.StartAsync(settings, cancellationToken);
 
         IPlaywright? playwright = null;
         try
@@ -52,12 +51,12 @@ internal sealed class BrowserRun : IAsyncDisposable
                 Args = SystemChromium.Arguments,
                 Headless = true,
             });
-            return new BrowserRun(topology, playwright, browser);
+            return new BrowserRun(system, playwright, browser);
         }
         catch
         {
             playwright?.Dispose();
-            await topology.DisposeAsync();
+            await system.DisposeAsync();
             throw;
         }
     }
@@ -79,26 +78,30 @@ internal sealed class BrowserRun : IAsyncDisposable
         return context;
     }
 
-    /// <summary>A new tab on the page, loaded through the gateway.</summary>
+    /// <summary>A new tab on the page, loaded through the one URL.</summary>
     public async Task<TickPage> OpenPageAsync(IBrowserContext context)
     {
         var page = await context.NewPageAsync();
-        await page.GotoAsync(Topology.GatewayUrl.ToString());
+        await page.GotoAsync(System.WebFrontendUrl.ToString());
         return new TickPage(page);
     }
 
-    /// <summary>What every running replica says about itself, asked directly rather than through the gateway.</summary>
+    /// <summary>What every running replica says about itself, asked at its own URL rather than through the proxy.</summary>
     public async Task<IReadOnlyList<ReplicaStats>> StatsAsync(CancellationToken cancellationToken)
     {
         List<ReplicaStats> stats = [];
-        foreach (var frontend in Topology.Frontends.Where(f => f.IsRunning))
+        foreach (var frontend in System.WebFrontends.Where(f => IsRunning(f.ResourceId)))
         {
             var answer = await Http.GetFromJsonAsync<ReplicaStats>(new Uri(frontend.Url, "/events/stats"), cancellationToken);
-            stats.Add(answer ?? throw new InvalidOperationException($"{frontend.Name} answered /events/stats with null."));
+            stats.Add(answer ?? throw new InvalidOperationException($"{frontend.ResourceId} answered /events/stats with null."));
         }
 
         return stats;
     }
+
+    private bool IsRunning(string resourceId) =>
+        System.App.ResourceNotifications.TryGetCurrentState(resourceId, out var state)
+        && state.Snapshot.State?.Text == KnownResourceStates.Running;
 
     public async ValueTask DisposeAsync()
     {
@@ -110,7 +113,7 @@ internal sealed class BrowserRun : IAsyncDisposable
         }
         finally
         {
-            await Topology.DisposeAsync();
+            await System.DisposeAsync();
         }
     }
 }

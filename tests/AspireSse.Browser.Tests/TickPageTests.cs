@@ -4,7 +4,7 @@ using static Microsoft.Playwright.Assertions;
 namespace AspireSse.Browser.Tests;
 
 /// <summary>
-/// The page in a real Chromium, through the gateway, against real processes. Each test starts its
+/// The page in a real Chromium, through the one WebFrontend URL of the AppHost's system. Each test starts its
 /// own topology and browser; they run one after another (xunit.runner.json), since each uses a
 /// good share of two cores.
 /// </summary>
@@ -25,7 +25,7 @@ public sealed partial class TickPageTests
 
         await page.WaitForTicksAsync(10, Cancellation, FirstTicks);
         await Expect(page.State).ToHaveTextAsync("live");
-        await Expect(page.Replica).ToHaveTextAsync(ReplicaName());
+        Assert.Contains(await page.ReplicaNameAsync(), run.System.WebFrontends.Select(f => f.InstanceId));
         await Expect(page.Age).ToHaveTextAsync(Milliseconds());
         await Expect(page.LatencySummary).ToContainTextAsync("median");
         await Expect(page.Gaps).ToHaveTextAsync("0");
@@ -88,11 +88,11 @@ public sealed partial class TickPageTests
         await Expect(page.State).ToHaveTextAsync("live");
 
         var serving = await page.ReplicaNameAsync();
-        var victim = Assert.Single(run.Topology.Frontends, f => f.Name == serving);
-        await victim.KillAsync();
+        var victim = Assert.Single(run.System.WebFrontends, f => f.InstanceId == serving);
+        await run.System.KillAsync(victim, Cancellation);
         var atKill = await page.CounterAsync() ?? 0;
 
-        // Through the gateway to a replica that is still alive, resuming from the page's last id.
+        // Through Aspire's proxy to a replica that is still alive, resuming from the page's last id.
         await Expect(page.Replica).Not.ToHaveTextAsync(serving);
         await page.WaitForCounterAsync(c => c >= atKill + 30, $"continue past {atKill + 30}", Cancellation);
         await Expect(page.State).ToHaveTextAsync("live");
@@ -126,9 +126,6 @@ public sealed partial class TickPageTests
         Assert.Equal(1, (await run.StatsAsync(Cancellation)).Sum(s => s.Clients));
         await Screenshots.SaveAsync(page.Page, "tab-without-shared-worker");
     }
-
-    [GeneratedRegex("^webfrontend-[1-3]$")]
-    private static partial Regex ReplicaName();
 
     [GeneratedRegex(@"^\d+ ms$")]
     private static partial Regex Milliseconds();
