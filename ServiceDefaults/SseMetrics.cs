@@ -9,6 +9,9 @@ public static class SseMetrics
     /// <summary>Counter, EventService: ticks the leader published (each one exactly once across all instances).</summary>
     public const string TicksPublished = "aspiresse.ticks.published";
 
+    /// <summary>1 while this EventService instance holds the lease and ticks, 0 while it stands by.</summary>
+    public const string TickerLeader = "aspiresse.ticker.leader";
+
     /// <summary>Counter, WebFrontend: ticks this replica fanned out; <c>aspiresse.relay.source</c> is <c>live</c> or <c>backfill</c>.</summary>
     public const string TicksRelayed = "aspiresse.ticks.relayed";
 

@@ -60,6 +60,10 @@ public sealed partial class TickerWorker(
                 {
                     LogLost();
                 }
+                else if (!isLeader && status.LastLeaseCheckAt is null)
+                {
+                    LogStandingBy();
+                }
 
                 status.LeaseChecked(isLeader);
             }
@@ -163,6 +167,9 @@ public sealed partial class TickerWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the single-writer lease: another instance ticks now; standing by")]
     private partial void LogLost();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Standing by: another instance holds the single-writer lease and ticks")]
+    private partial void LogStandingBy();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Released the single-writer lease")]
     private partial void LogReleased();

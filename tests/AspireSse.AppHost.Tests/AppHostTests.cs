@@ -56,6 +56,9 @@ public sealed class AppHostTests
         var leader = Assert.Single(system.EventServices, e => token.Contains($"-{system.ProcessIdOf(e)}-", StringComparison.Ordinal));
         await system.WaitForLogAsync(leader, l => l.Contains("Took the single-writer lease", StringComparison.Ordinal),
             $"the leader {leader.ResourceId} to say it took the lease", Cancellation);
+        var standby = Assert.Single(system.EventServices, e => e != leader);
+        await system.WaitForLogAsync(standby, l => l.Contains("Standing by", StringComparison.Ordinal),
+            $"the standby {standby.ResourceId} to say it stands by", Cancellation);
     }
 
     [Fact]
