@@ -68,7 +68,7 @@ public static class Extensions
 
     private static void AddOpenTelemetryExporters<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        // Aspire (and the launcher, when the user sets it) provides the endpoint; without one there
+        // Aspire provides the endpoint (or the user, for a service run on its own); without one there
         // is nowhere to send, and an exporter would only log connection failures.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
@@ -88,7 +88,7 @@ public static class Extensions
     /// </summary>
     /// <remarks>
     /// Aspire's template maps these in Development only. Here they are mapped in every environment,
-    /// because the launcher, the gateway's active health checks and orchestrators probe them whatever
+    /// because the AppHost's health checks, proxies and orchestrators probe them whatever
     /// the environment. They report only a status word, never check details; put them behind the
     /// network boundary (or require a host) before exposing a service to the internet.
     /// </remarks>

@@ -18,7 +18,7 @@ public sealed record Heartbeat(string Replica, long Sequence);
 /// </summary>
 public sealed record Reset(string Epoch, long Oldest, long Current, string Reason);
 
-/// <summary>The replica is shutting down: reconnect (through the gateway) after the given delay.</summary>
+/// <summary>The replica is shutting down: reconnect (through the one URL, to another replica) after the given delay.</summary>
 public sealed record Drain(string Replica, long RetryMs);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]

@@ -6,7 +6,7 @@ public sealed class ReplicaIdentity(string id)
     public string Id { get; } = id;
 
     /// <summary>
-    /// <c>service.instance.id</c> from <c>OTEL_RESOURCE_ATTRIBUTES</c> (Aspire and the launcher set it
+    /// <c>service.instance.id</c> from <c>OTEL_RESOURCE_ATTRIBUTES</c> (Aspire sets it
     /// per replica, so the page and the traces agree); otherwise machine name and process id.
     /// </summary>
     public static ReplicaIdentity FromEnvironment(string? resourceAttributes) =>

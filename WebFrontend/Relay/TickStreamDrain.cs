@@ -5,7 +5,7 @@ namespace AspireSse.WebFrontend.Relay;
 /// <summary>
 /// Graceful shutdown for long-lived streams. Kestrel would otherwise wait for every open stream to
 /// end by itself (they never do) and then cut them. Instead, before anything else stops: report
-/// unready so the gateway sends no new clients, wait for it to notice, then ask every client to
+/// unready so a health-checking proxy sends no new clients, wait for it to notice, then ask every client to
 /// reconnect shortly and close its stream. Clients resume elsewhere from their Last-Event-ID, so a
 /// rolling restart loses nothing.
 /// </summary>
@@ -19,7 +19,7 @@ public sealed partial class TickStreamDrain(
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         LogDraining(broadcaster.ClientCount, options.Value.DrainDelay.TotalMilliseconds);
-        // Unready first (readiness reads IsDraining), and keep streaming while the gateway notices.
+        // Unready first (readiness reads IsDraining), and keep streaming while a proxy notices.
         broadcaster.BeginDrain();
         await Task.Delay(options.Value.DrainDelay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         broadcaster.Drain();

@@ -36,7 +36,7 @@ public sealed class TickStreamOptions
 
     /// <summary>
     /// On shutdown, how long the replica reports itself unready before it asks its clients to
-    /// reconnect: long enough for the gateway's health probe to stop sending it new clients.
+    /// reconnect: long enough for a health-probing proxy to stop sending it new clients.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00",
         ErrorMessage = "TickStream:DrainDelay must be between 0 and 1 minute.")]

@@ -113,14 +113,14 @@
 
     const onDrain = () => {
       // The replica is shutting down and closes the stream; EventSource comes back through the
-      // gateway after the drain's short retry, with our Last-Event-ID.
+      // same URL after the drain's short retry, with our Last-Event-ID.
       status.state = "reconnecting";
       changed();
     };
 
     const onError = () => {
       status.state = "reconnecting";
-      // An error status (a 502 from the gateway while it has not yet noticed a dead replica, a 503
+      // An error status (a 502 from a proxy that has not yet noticed a dead replica, a 503
       // at the connection cap) makes EventSource give up. And a stream that dropped before its
       // first tick would come back without Last-Event-ID, skipping the ticks after its hello.
       // Either way, start a new one that resumes through the query string (a new EventSource

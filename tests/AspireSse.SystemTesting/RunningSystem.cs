@@ -214,7 +214,7 @@ public sealed class RunningSystem : IAsyncDisposable
     public int ProcessIdOf(Replica replica)
     {
         var snapshot = _latest[replica.ResourceId].Snapshot;
-        var launcher = snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value switch
+        var dotnetRun = snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value switch
         {
             int pid => pid,
             string text when int.TryParse(text, CultureInfo.InvariantCulture, out var pid) => pid,
@@ -222,14 +222,14 @@ public sealed class RunningSystem : IAsyncDisposable
         };
         if (replica.ResourceName == RedisServer)
         {
-            return launcher;
+            return dotnetRun;
         }
 
-        var children = File.ReadAllText($"/proc/{launcher}/task/{launcher}/children")
+        var children = File.ReadAllText($"/proc/{dotnetRun}/task/{dotnetRun}/children")
             .Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return children is [var child, ..]
             ? int.Parse(child, CultureInfo.InvariantCulture)
-            : throw new InvalidOperationException($"{replica.ResourceId}'s dotnet run (pid {launcher}) has no child process.");
+            : throw new InvalidOperationException($"{replica.ResourceId}'s dotnet run (pid {dotnetRun}) has no child process.");
     }
 
     /// <summary>SIGKILL to the service's own process, as a crash or the OOM killer would; waits until Aspire sees it gone.</summary>

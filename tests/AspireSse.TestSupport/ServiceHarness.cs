@@ -5,7 +5,7 @@ namespace AspireSse.TestSupport;
 
 /// <summary>
 /// A private redis-server plus whichever service processes a test starts on it — real processes,
-/// run exactly as the launcher runs them. Dispose stops all of them.
+/// with the environment the AppHost would give them. Dispose stops all of them.
 /// </summary>
 public sealed class ServiceHarness : IAsyncDisposable
 {

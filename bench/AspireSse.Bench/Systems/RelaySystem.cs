@@ -5,8 +5,8 @@ using AspireSse.TestSupport.Processes;
 namespace AspireSse.Bench.Systems;
 
 /// <summary>
-/// Ours: one WebFrontend replica, started as the launcher starts it, clients connected to it
-/// directly (not through the gateway, whose proxying would be measured too).
+/// Ours: one WebFrontend replica, started on its own from its build output, clients connected to it
+/// directly (not through Aspire's proxy, whose proxying would be measured too).
 /// </summary>
 /// <param name="environment">Extra settings for the WebFrontend, to compare configurations.</param>
 public sealed class RelaySystem(OutputSink output, IReadOnlyDictionary<string, string?>? environment = null)
@@ -24,7 +24,7 @@ public sealed class RelaySystem(OutputSink output, IReadOnlyDictionary<string, s
     {
         var settings = new Dictionary<string, string?>
         {
-            // As deployed, not as the launcher runs it for development.
+            // As deployed, not as the AppHost runs it for development.
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_ENVIRONMENT"] = "Production",
         };

@@ -13,8 +13,8 @@ namespace AspireSse.TestSupport.Processes;
 public sealed class RedisServer : ManagedProcess
 {
     private RedisServer(string executable, int port, string password, string dataDirectory, bool persistence, RedisTls? tls, OutputSink output)
-        // In its own session, so the terminal's Ctrl+C reaches the services and the launcher but not
-        // Redis: the launcher stops Redis last, after the services have let go of it.
+        // In its own session, so a terminal's Ctrl+C reaches the services and the test but not
+        // Redis: the harness stops Redis last, after the services have let go of it.
         : base("redis", File.Exists(SetSid) ? SetSid : executable,
             File.Exists(SetSid)
                 ? [executable, .. Arguments(port, password, dataDirectory, persistence, tls)]

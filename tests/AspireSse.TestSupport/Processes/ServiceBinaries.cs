@@ -2,7 +2,7 @@ using System.Reflection;
 
 namespace AspireSse.TestSupport.Processes;
 
-/// <summary>Finds the services' build output: the same configuration the launcher was built with.</summary>
+/// <summary>Finds the services' build output: the same configuration this library was built with.</summary>
 public static class ServiceBinaries
 {
     public static string RepositoryRoot => Metadata("AspireSse.RepositoryRoot");
@@ -10,9 +10,6 @@ public static class ServiceBinaries
     public static string EventService => PathOf("EventService", "AspireSse.EventService");
 
     public static string WebFrontend => PathOf("WebFrontend", "AspireSse.WebFrontend");
-
-    /// <summary>The launcher's own entry assembly, for running it as a separate process.</summary>
-    public static string Launcher => PathOf("Launcher", "AspireSse.Launcher");
 
     public static string EventServiceProject => Path.Combine(RepositoryRoot, "EventService");
 
@@ -32,5 +29,5 @@ public static class ServiceBinaries
     private static string Metadata(string key) =>
         typeof(ServiceBinaries).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .FirstOrDefault(a => a.Key == key)?.Value
-        ?? throw new InvalidOperationException($"Assembly metadata {key} is missing from the launcher build.");
+        ?? throw new InvalidOperationException($"Assembly metadata {key} is missing from the TestSupport build.");
 }
