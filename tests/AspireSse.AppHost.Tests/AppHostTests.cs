@@ -100,6 +100,39 @@ public sealed class AppHostTests
     }
 
     [Fact]
+    public async Task AnAppHostRestartContinuesTheCountInsteadOfStartingANewEpoch()
+    {
+        var data = Directory.CreateTempSubdirectory("aspiresse-apphost-restart-");
+        try
+        {
+            var settings = new SystemSettings { RedisDataDirectory = data.FullName, TickInterval = TimeSpan.FromMilliseconds(100) };
+            (string Epoch, long Sequence) before;
+            await using (var first = await RunningSystem.StartAsync(settings, Cancellation))
+            {
+                before = await LastTickAsync(first);
+            }
+
+            await using var second = await RunningSystem.StartAsync(settings, Cancellation);
+            var after = await LastTickAsync(second);
+
+            Assert.Equal(before.Epoch, after.Epoch);
+            Assert.True(after.Sequence > before.Sequence, $"tick {after.Sequence} after the restart, {before.Sequence} before it");
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
+
+        static async Task<(string Epoch, long Sequence)> LastTickAsync(RunningSystem system)
+        {
+            using var http = new HttpClient { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+            await using var client = await SseTestClient.ConnectAsync(http, new Uri(system.WebFrontendUrl, "/events"), Cancellation);
+            var tick = (await client.WaitForTicksAsync(1, Timeout, Cancellation)).Last(e => e.Type == "tick");
+            return (tick.Epoch, tick.Sequence);
+        }
+    }
+
+    [Fact]
     public async Task TheOneUrlServesThePage()
     {
         await using var system = await RunningSystem.StartAsync(new SystemSettings(), Cancellation);

@@ -32,6 +32,7 @@ public sealed class RunningSystem : IAsyncDisposable
 
     private readonly IDistributedApplicationTestingBuilder _builder;
     private readonly string _redisData;
+    private readonly bool _ownsRedisData;
     private readonly ConcurrentDictionary<string, ResourceEvent> _latest = new();
     private readonly CancellationTokenSource _stopWatching = new();
     private readonly Dictionary<string, int> _expectedReplicas;
@@ -40,11 +41,12 @@ public sealed class RunningSystem : IAsyncDisposable
     private ConnectionMultiplexer? _redis;
 
     private RunningSystem(IDistributedApplicationTestingBuilder builder, DistributedApplication app, string redisData,
-        Dictionary<string, int> expectedReplicas)
+        bool ownsRedisData, Dictionary<string, int> expectedReplicas)
     {
         _builder = builder;
         App = app;
         _redisData = redisData;
+        _ownsRedisData = ownsRedisData;
         _expectedReplicas = expectedReplicas;
     }
 
@@ -67,7 +69,7 @@ public sealed class RunningSystem : IAsyncDisposable
         // Each system gets its own Redis data, so one test's ticks never show up in another's. Tests
         // run redis-server even where a container runtime answers: they restart it with and without
         // its data, which needs the data directory in hand.
-        var redisData = Directory.CreateTempSubdirectory("aspiresse-redis-").FullName;
+        var redisData = settings.RedisDataDirectory ?? Directory.CreateTempSubdirectory("aspiresse-redis-").FullName;
         string[] arguments = ["--Redis:RunAs=executable", $"--Redis:DataDirectory={redisData}"];
         var builder = await DistributedApplicationTestingBuilder
             .CreateAsync<Projects.AspireSse_AppHost>(new DistributedApplicationTestingBuilderOptions { EnableDashboard = settings.Dashboard }, arguments, ct)
@@ -79,7 +81,7 @@ public sealed class RunningSystem : IAsyncDisposable
             var expected = builder.Resources.OfType<ProjectResource>()
                 .ToDictionary(r => r.Name, r => r.Annotations.OfType<ReplicaAnnotation>().SingleOrDefault()?.Replicas ?? 1);
             app = await builder.BuildAsync(ct).WaitAsync(ct);
-            var system = new RunningSystem(builder, app, redisData, expected);
+            var system = new RunningSystem(builder, app, redisData, settings.RedisDataDirectory is null, expected);
             system._watching = system.WatchAsync();
             try
             {
@@ -96,7 +98,11 @@ public sealed class RunningSystem : IAsyncDisposable
         catch when (app is null)
         {
             await builder.DisposeAsync();
-            Directory.Delete(redisData, recursive: true);
+            if (settings.RedisDataDirectory is null)
+            {
+                Directory.Delete(redisData, recursive: true);
+            }
+
             throw;
         }
     }
@@ -384,7 +390,10 @@ public sealed class RunningSystem : IAsyncDisposable
             _stopWatching.Dispose();
             try
             {
-                Directory.Delete(_redisData, recursive: true);
+                if (_ownsRedisData)
+                {
+                    Directory.Delete(_redisData, recursive: true);
+                }
             }
             catch (IOException)
             {

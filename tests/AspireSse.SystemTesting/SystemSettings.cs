@@ -19,6 +19,12 @@ public sealed class SystemSettings
     /// </summary>
     public Dictionary<string, Dictionary<string, string?>> ExtraWebFrontends { get; } = [];
 
+    /// <summary>
+    /// Where redis-server keeps its data; by default a new directory for this system alone, removed with it.
+    /// A directory of the test's own outlives the system, as the AppHost's own data directory does.
+    /// </summary>
+    public string? RedisDataDirectory { get; init; }
+
     /// <summary>Runs the Aspire dashboard, as <c>dotnet run --project AppHost</c> does; tests that do not read it leave it off.</summary>
     public bool Dashboard { get; init; }
 
