@@ -80,9 +80,21 @@ public sealed class MetricTests
         var screenshot = await Screenshots.SaveAsync(page, "dashboard-metrics");
 
         TestReport.Publish($"telemetry: dashboard metrics page: {leader.InstanceId} {SseMetrics.TicksPublished}={published} (highest seen {highest}, counter {counter}); " +
-            $"{first.InstanceId} {SseMetrics.TicksRelayed}={relayed} clients 3 then 1; {second.InstanceId} clients 1; hasMetrics on all {instances.Length} instances; {screenshot}");
+            $"{first.InstanceId} {SseMetrics.TicksRelayed}={relayed} clients 3 then 1; {second.InstanceId} clients 1; hasMetrics on all {instances.Length} instances; " +
+            $"page reloads after a dashboard circuit error: {browser.Reloads}; {screenshot}");
     }
 
-    private static async Task<double> LatestAsync(DashboardBrowser browser, Func<double, bool> done, string what) =>
-        (await Eventually.WaitAsync(browser.LatestMetricValueAsync, v => v is { } n && done(n), TelemetryRun.Timeout, what, Cancellation))!.Value;
+    private static async Task<double> LatestAsync(DashboardBrowser browser, Func<double, bool> done, string what)
+    {
+        try
+        {
+            return (await Eventually.WaitAsync(browser.LatestMetricValueAsync, v => v is { } n && done(n), TelemetryRun.Timeout, what, Cancellation))!.Value;
+        }
+        catch (TimeoutException)
+        {
+            // What the page showed instead.
+            await Screenshots.SaveAsync(browser.Page, "dashboard-metrics-timed-out");
+            throw;
+        }
+    }
 }

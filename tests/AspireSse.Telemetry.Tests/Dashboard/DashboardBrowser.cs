@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using AspireSse.ServiceDefaults;
 using AspireSse.SystemTesting;
 using Microsoft.Playwright;
@@ -6,7 +7,7 @@ using Microsoft.Playwright;
 namespace AspireSse.Telemetry.Tests.Dashboard;
 
 /// <summary>The system Chromium, signed in to the dashboard with the AppHost's login URL.</summary>
-internal sealed class DashboardBrowser : IAsyncDisposable
+internal sealed partial class DashboardBrowser : IAsyncDisposable
 {
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;
@@ -72,21 +73,30 @@ internal sealed class DashboardBrowser : IAsyncDisposable
     public Task OpenMetricAsync(string resourceId, string instrument) =>
         GoToAsync($"/metrics/resource/{Uri.EscapeDataString(resourceId)}?meter={SseTelemetry.MeterName}&instrument={Uri.EscapeDataString(instrument)}&view=Table");
 
-    /// <summary>The newest value the open instrument's table shows, or null while it shows none.</summary>
+    /// <summary>How often the page's Blazor circuit failed ("An unhandled error has occurred") and was reloaded.</summary>
+    public int Reloads { get; private set; }
+
+    /// <summary>The newest value the open instrument's table shows (its first row: time, value), or null while it shows none.</summary>
     public async Task<double?> LatestMetricValueAsync()
     {
-        var newest = Page.Locator("#metric-table-container tbody tr[data-row-index] td[col-index='2']").First;
-        if (await newest.CountAsync() == 0)
+        if (await Page.Locator("#blazor-error-ui").IsVisibleAsync())
         {
+            // The dashboard's circuit failed: the page stops updating until it is loaded again.
+            Reloads++;
+            await Page.ReloadAsync();
             return null;
         }
 
-        var text = await newest.InnerTextAsync(new() { Timeout = 5_000 });
-        var number = new string([.. text.Trim().TakeWhile(c => char.IsAsciiDigit(c) || c is '.' or ',' or '-')]);
-        return double.TryParse(number, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.GetCultureInfo("en-US"), out var value)
-            ? value
-            : null;
+        var cells = await Page.Locator("#metric-table-container tbody tr:not([row-state]) td[role='gridcell']").AllInnerTextsAsync();
+        return cells is [_, var newest, ..]
+            && Number().Match(newest) is { Success: true } number
+            && double.TryParse(number.Value, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var value)
+                ? value
+                : null;
     }
+
+    [GeneratedRegex(@"-?\d[\d,]*(\.\d+)?")]
+    private static partial Regex Number();
 
     public async ValueTask DisposeAsync()
     {
