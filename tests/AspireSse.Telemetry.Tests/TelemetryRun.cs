@@ -1,89 +1,68 @@
-using AspireSse.Launcher.Topology;
-using AspireSse.TestSupport.Processes;
-using AspireSse.Telemetry.Tests.Otlp;
+using AspireSse.SystemTesting;
+using AspireSse.Telemetry.Tests.Dashboard;
 using AspireSse.TestSupport;
-using StackExchange.Redis;
 
 namespace AspireSse.Telemetry.Tests;
 
 /// <summary>
-/// The real EventService and two WebFrontend replicas exporting OTLP/HTTP to an
-/// <see cref="OtlpReceiver"/>, the way Aspire points them at its dashboard.
+/// The AppHost's whole system with the Aspire dashboard running, as <c>dotnet run --project AppHost</c>
+/// runs it: the services export to the real dashboard, and the tests read it back through its API.
 /// </summary>
 internal sealed class TelemetryRun : IAsyncDisposable
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan Timeout = RunningSystem.Timeout;
 
-    private readonly HttpClient _http = new() { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+    private readonly HttpClient _http = new() { Timeout = global::System.Threading.Timeout.InfiniteTimeSpan };
     private readonly List<IAsyncDisposable> _clients = [];
-    private ConnectionMultiplexer? _redis;
 
-    private TelemetryRun(OtlpReceiver receiver, SseTopology topology)
+    private TelemetryRun(RunningSystem system, DashboardTelemetry dashboard)
     {
-        Receiver = receiver;
-        Topology = topology;
+        System = system;
+        Dashboard = dashboard;
     }
 
-    public OtlpReceiver Receiver { get; }
+    public RunningSystem System { get; }
 
-    public SseTopology Topology { get; }
+    public DashboardTelemetry Dashboard { get; }
 
-    public static async Task<TelemetryRun> StartAsync(CancellationToken cancellationToken, Action<TopologyOptions>? configure = null)
+    public static async Task<TelemetryRun> StartAsync(CancellationToken cancellationToken, Action<SystemSettings>? configure = null)
     {
-        var receiver = await OtlpReceiver.StartAsync(cancellationToken);
+        // Ten ticks a second: several consecutive ticks within a second, without flooding the dashboard.
+        var settings = new SystemSettings { Dashboard = true, TickInterval = TimeSpan.FromMilliseconds(100) };
+        settings.EventService["Ticks__LeaseTime"] = "00:00:01";
+        configure?.Invoke(settings);
+        var system = await RunningSystem.StartAsync(settings, cancellationToken);
         try
         {
-            var options = new TopologyOptions { Replicas = 2 };
-            foreach (var environment in new[] { options.EventServiceEnvironment, options.WebFrontendEnvironment })
-            {
-                environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.ToString();
-                environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
-            }
-
-            options.EventServiceEnvironment["Ticks__Interval"] = "00:00:00.100";
-            options.EventServiceEnvironment["Ticks__LeaseTime"] = "00:00:01";
-            configure?.Invoke(options);
-            return new TelemetryRun(receiver, await SseTopology.StartAsync(options, cancellationToken));
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(Timeout);
+            return new TelemetryRun(system, await DashboardTelemetry.ConnectAsync(system.App, timeout.Token));
         }
         catch
         {
-            await receiver.DisposeAsync();
+            await system.DisposeAsync();
             throw;
         }
     }
 
-    /// <summary>An SSE client straight to one replica, so the test knows who serves it.</summary>
-    public async Task<SseTestClient> ConnectAsync(ServiceProcess replica, CancellationToken cancellationToken, string? lastEventId = null)
+    /// <summary>An SSE client straight to one replica (its own URL, not the proxy), so the test knows who serves it.</summary>
+    public async Task<SseTestClient> ConnectAsync(Replica replica, CancellationToken cancellationToken, string? lastEventId = null)
     {
         var client = await SseTestClient.ConnectAsync(_http, new Uri(replica.Url, "/events"), cancellationToken, lastEventId);
         _clients.Add(client);
         return client;
     }
 
-    public BrowserLikeSseClient AddBrowserLikeClient(ServiceProcess replica, int receiveBufferBytes)
-    {
-        var client = new BrowserLikeSseClient(new Uri(replica.Url, "/events"), receiveBufferBytes);
-        _clients.Add(client);
-        client.Start();
-        return client;
-    }
+    /// <summary>The <c>service.name</c>/<c>service.instance.id</c> an instance exports as.</summary>
+    public static Sender SenderOf(Replica replica) => new(replica.ResourceName, replica.InstanceId);
 
-    public async Task<IDatabase> RedisAsync()
-    {
-        _redis ??= await TestRedisClient.ConnectAsync(Topology.Redis);
-        return _redis.GetDatabase();
-    }
-
-    /// <summary>The sender <c>service.name</c>/<c>service.instance.id</c> a process of the topology exports as.</summary>
-    public static Sender SenderOf(ServiceProcess process) => new(process.ServiceName, process.Name);
-
-    /// <summary>Waits until what the receiver holds satisfies <paramref name="done"/>.</summary>
-    public Task<T> WaitForAsync<T>(Func<OtlpReceiver, T> probe, Func<T, bool> done, string what, CancellationToken cancellationToken) =>
-        Eventually.WaitAsync(() => Task.FromResult(probe(Receiver)), done, Timeout, what, cancellationToken);
+    /// <summary>Polls the dashboard until what it holds satisfies <paramref name="done"/>.</summary>
+    public Task<T> WaitForAsync<T>(Func<DashboardTelemetry, Task<T>> probe, Func<T, bool> done, string what, CancellationToken cancellationToken) =>
+        Eventually.WaitAsync(() => probe(Dashboard), done, Timeout, what, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
-        // Whatever a client or connection does on the way out, the processes must not outlive the test.
+        // Whatever a client does on the way out, the processes must not outlive the test.
         try
         {
             foreach (var client in _clients)
@@ -92,15 +71,11 @@ internal sealed class TelemetryRun : IAsyncDisposable
             }
 
             _http.Dispose();
-            if (_redis is not null)
-            {
-                await _redis.DisposeAsync();
-            }
+            Dashboard.Dispose();
         }
         finally
         {
-            await Topology.DisposeAsync();
-            await Receiver.DisposeAsync();
+            await System.DisposeAsync();
         }
     }
 }

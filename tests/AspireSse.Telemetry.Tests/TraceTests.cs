@@ -1,16 +1,14 @@
-using AspireSse.TestSupport.Processes;
 using AspireSse.ServiceDefaults;
-using AspireSse.Telemetry.Tests.Otlp;
+using AspireSse.SystemTesting;
+using AspireSse.Telemetry.Tests.Dashboard;
 using AspireSse.TestSupport;
 
 namespace AspireSse.Telemetry.Tests;
 
-/// <summary>What the Aspire dashboard's trace view would show, checked on what the services really export.</summary>
+/// <summary>What the Aspire dashboard's trace view shows, read from the dashboard the AppHost runs.</summary>
 public sealed class TraceTests
 {
-    private const string PublishSpan = "aspiresse:ticks publish";
-    private const string ProcessSpan = "aspiresse:ticks process";
-    private const string ReplaySpan = "aspiresse:ticks replay";
+    private const string RedisInstrumentation = "OpenTelemetry.Instrumentation.StackExchangeRedis";
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
@@ -18,9 +16,11 @@ public sealed class TraceTests
     public async Task EveryReplicaRelaysATickInsideThePublishersTrace()
     {
         await using var run = await TelemetryRun.StartAsync(Cancellation);
+        var frontends = run.System.WebFrontends;
+        var eventServices = run.System.EventServices.Select(r => r.ResourceId).ToList();
         // One client per replica, so each relay span has a known audience of one.
         var clients = new List<SseTestClient>();
-        foreach (var replica in run.Topology.Frontends)
+        foreach (var replica in frontends)
         {
             clients.Add(await run.ConnectAsync(replica, Cancellation));
         }
@@ -40,46 +40,65 @@ public sealed class TraceTests
             Assert.Subset(seen.Where(x => x.Type == "tick").Select(x => x.Sequence).ToHashSet(), sequences.ToHashSet());
         }
 
-        var replicas = run.Topology.Frontends.Select(TelemetryRun.SenderOf).ToList();
+        var replicas = frontends.Select(TelemetryRun.SenderOf).ToList();
         var traces = await run.WaitForAsync(
-            r => sequences.Select(s => TickTrace.Find(r, s)).ToList(),
-            ts => ts.All(t => t.Publish is not null && replicas.All(replica => t.Processes.Any(p => p.Sender == replica))),
-            $"a publish span and a process span from each of {replicas.Count} replicas for ticks {string.Join(", ", sequences)}",
+            d => TickTrace.FindAsync(d, eventServices, sequences, Cancellation),
+            // Redis command spans are exported some seconds after the command: the instrumentation
+            // collects them from StackExchange.Redis's profiler on a timer.
+            ts => ts.All(t => t.Publish is { } publish && replicas.All(replica => t.Processes.Any(p => p.Sender == replica))
+                && t.Spans.Any(s => s.Scope == RedisInstrumentation && s.ParentSpanId == publish.SpanId)),
+            $"a publish span, a Redis command under it and a process span from each of {replicas.Count} replicas for ticks {string.Join(", ", sequences)}",
             Cancellation);
 
+        var redisCommands = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var trace in traces)
         {
             var publish = trace.Publish!;
-            Assert.Equal(TelemetryRun.SenderOf(run.Topology.EventService), publish.Sender);
-            Assert.Equal(ReceivedSpanKind.Producer, publish.Kind);
-            Assert.Equal(PublishSpan, publish.Name);
-            Assert.Equal("redis", publish.StringAttribute("messaging.system"));
-            Assert.Equal("aspiresse:ticks", publish.StringAttribute("messaging.destination.name"));
+            Assert.Contains(publish.Sender, run.System.EventServices.Select(TelemetryRun.SenderOf));
+            Assert.Equal(DashboardSpanKind.Producer, publish.Kind);
+            Assert.Equal(TickTrace.PublishSpan, publish.Name);
+            Assert.Equal("redis", publish.Attribute("messaging.system"));
+            Assert.Equal("aspiresse:ticks", publish.Attribute("messaging.destination.name"));
+            Assert.Equal("", publish.ParentSpanId);
+            Assert.Single(trace.Spans, s => s.SpanId == publish.SpanId);
 
             // Exactly one relay per replica: a second would mean the tick was relayed twice.
-            Assert.Equal(replicas.Select(r => r.InstanceId).Order(), trace.Processes.Select(p => p.Sender.InstanceId).Order());
-            foreach (var process in trace.Processes)
+            var processes = trace.Processes;
+            Assert.Equal(replicas.Select(r => r.InstanceId).Order(), processes.Select(p => p.Sender.InstanceId).Order());
+            foreach (var process in processes)
             {
                 Assert.Equal(publish.TraceId, process.TraceId);
                 Assert.Equal(publish.SpanId, process.ParentSpanId);
-                Assert.Equal(ReceivedSpanKind.Consumer, process.Kind);
-                Assert.Equal(ProcessSpan, process.Name);
-                Assert.Equal("redis", process.StringAttribute("messaging.system"));
-                Assert.Equal("live", process.StringAttribute(SseMetrics.RelaySourceTag));
+                Assert.Equal(DashboardSpanKind.Consumer, process.Kind);
+                Assert.Equal("redis", process.Attribute("messaging.system"));
+                Assert.Equal("live", process.Attribute(SseMetrics.RelaySourceTag));
                 Assert.Equal(1, process.LongAttribute(SseTelemetry.RelayClientsTag));
+                Assert.Equal(trace.Sequence, process.LongAttribute(SseTelemetry.SequenceTag));
                 Assert.Empty(process.Links);
             }
 
-            TestReport.Publish($"telemetry: tick {trace.Sequence} trace {publish.TraceId} spans=1 publish + {trace.Processes.Count} process " +
-                $"({string.Join(", ", trace.Processes.Select(p => p.Sender.InstanceId).Order())}), each a child of publish span {publish.SpanId}");
+            // Aspire's Redis client traces every command: the publisher's script runs inside the publish span.
+            var commands = trace.Spans.Where(s => s.Scope == RedisInstrumentation).ToList();
+            var underPublish = Assert.Single(commands, c => c.ParentSpanId == publish.SpanId);
+            Assert.Equal((DashboardSpanKind.Client, "redis", publish.Sender), (underPublish.Kind, underPublish.Attribute("db.system"), underPublish.Sender));
+            redisCommands.UnionWith(commands.Select(c => c.Name));
+
+            TestReport.Publish($"telemetry: tick {trace.Sequence} trace {publish.TraceId} spans={trace.Spans.Count}: 1 publish " +
+                $"({publish.Sender.InstanceId}) + {processes.Count} process ({string.Join(", ", processes.Select(p => p.Sender.InstanceId).Order())}), " +
+                $"each a child of publish span {publish.SpanId}; redis {string.Join("/", commands.Select(c => c.Name))} under it");
         }
+
+        // Every span in the trace is one of those: nothing else joins a tick's trace.
+        Assert.All(traces, t => Assert.Equal(1 + replicas.Count + 1, t.Spans.Count));
+        TestReport.Publish($"telemetry: redis commands in tick traces: {string.Join(", ", redisCommands)}");
     }
 
     [Fact]
     public async Task ReplayedAndBackfilledTicksLinkToTheirPublishSpanInsteadOfJoiningIt()
     {
         await using var run = await TelemetryRun.StartAsync(Cancellation);
-        var (first, second) = (run.Topology.Frontends[0], run.Topology.Frontends[1]);
+        var (first, second) = (run.System.WebFrontends[0], run.System.WebFrontends[1]);
+        var eventServices = run.System.EventServices.Select(r => r.ResourceId).ToList();
         var live = await run.ConnectAsync(first, Cancellation);
         var seen = await live.WaitUntilAsync(e => e.Count(x => x.Type == "tick") >= 10, TelemetryRun.Timeout, Cancellation);
         var ticks = seen.Where(e => e.Type == "tick").ToList();
@@ -91,38 +110,59 @@ public sealed class TraceTests
         var replayed = received.Where(e => e.Type == "tick" && e.Json.GetProperty("replayed").GetBoolean()).Select(e => e.Sequence).ToList();
         Assert.Equal(ticks[3].Sequence, replayed[0]);
 
-        var replay = await run.WaitForAsync(
-            r => r.Spans.SingleOrDefault(s => s.Name == ReplaySpan && s.Sender == TelemetryRun.SenderOf(second)),
-            s => s is not null && replayed.All(seq => TickTrace.Find(run.Receiver, seq).Publish is not null),
-            $"the replay span of {second.Name} and the publish spans of ticks {replayed[0]}..{replayed[^1]}", Cancellation);
-        Assert.Equal(replayed.Count, replay!.LongAttribute("messaging.batch.message_count"));
-        var publishes = replayed.Select(seq => TickTrace.Find(run.Receiver, seq).Publish!).ToList();
-        Assert.Equal(publishes.Select(p => (p.TraceId, p.SpanId)), replay.Links);
-        Assert.DoesNotContain(replay.TraceId, publishes.Select(p => p.TraceId));
+        var (replay, publishes) = await run.WaitForAsync(
+            async d =>
+            {
+                var spans = await d.SpansAsync([second.ResourceId], Cancellation);
+                var published = await TickTrace.PublishSpansAsync(d, eventServices, Cancellation);
+                return (Replay: spans.SingleOrDefault(s => s.Name == TickTrace.ReplaySpan),
+                    Publishes: replayed.Select(seq => published.GetValueOrDefault(seq)).ToList());
+            },
+            r => r.Replay is not null && r.Publishes.All(p => p is not null),
+            $"the replay span of {second.ResourceId} and the publish spans of ticks {replayed[0]}..{replayed[^1]}", Cancellation);
+        Assert.Equal(TelemetryRun.SenderOf(second), replay!.Sender);
+        Assert.Equal(replayed.Count, replay.LongAttribute("messaging.batch.message_count"));
+        Assert.Equal(publishes.Select(p => (p!.TraceId, p.SpanId)), replay.Links);
+        Assert.DoesNotContain(replay.TraceId, publishes.Select(p => p!.TraceId));
+
         // The stream was answered below HTTP (a fresh connection): the replay's parent is its opening
         // span, which has ended, and so been exported, while the stream goes on.
-        var opening = await run.WaitForAsync(r => r.Spans.SingleOrDefault(s => s.SpanId == replay.ParentSpanId), s => s is not null,
-            $"the span that opened the resumed stream on {second.Name}", Cancellation);
-        Assert.Equal(("GET /events", ReceivedSpanKind.Server, replay.TraceId), (opening!.Name, opening.Kind, opening.TraceId));
-        Assert.Equal("connection", opening.StringAttribute(SseMetrics.StreamPathTag));
+        var replayTrace = await run.WaitForAsync(d => d.TraceAsync(replay.TraceId, Cancellation),
+            spans => spans.Any(s => s.SpanId == replay.ParentSpanId),
+            $"the span that opened the resumed stream on {second.ResourceId}", Cancellation);
+        var opening = replayTrace.Single(s => s.SpanId == replay.ParentSpanId);
+        Assert.Equal(("GET /events", DashboardSpanKind.Server, replay.TraceId), (opening.Name, opening.Kind, opening.TraceId));
+        Assert.Equal("connection", opening.Attribute(SseMetrics.StreamPathTag));
         Assert.Equal(200, opening.LongAttribute("http.response.status_code"));
         Assert.False(resumed.Ended, "the stream is still open");
-        TestReport.Publish($"telemetry: replay on {second.Name} trace {replay.TraceId} links={replay.Links.Count} " +
-            $"to the publish spans of ticks {replayed[0]}..{replayed[^1]} (traces {publishes[0].TraceId}…)");
+        // The history was read with Redis commands inside the replay's own trace, not the publishers'.
+        var historyReads = replayTrace.Where(s => s.Scope == RedisInstrumentation).Select(s => s.Name).Distinct().Order().ToList();
+        TestReport.Publish($"telemetry: replay on {second.InstanceId} trace {replay.TraceId} links={replay.Links.Count} " +
+            $"to the publish spans of ticks {replayed[0]}..{replayed[^1]} (traces {publishes[0]!.TraceId}…); " +
+            $"redis in its trace: {(historyReads.Count == 0 ? "none" : string.Join(", ", historyReads))}");
 
         // Ticks a replica missed on pub/sub are filled in from history.
-        var killed = await SubscriptionGap.CreateAsync(await run.RedisAsync(), second.Freeze, second.Name, ticks: 2, TelemetryRun.Timeout, Cancellation);
+        var killed = await SubscriptionGap.CreateAsync(await run.System.RedisAsync(Cancellation), () => run.System.Freeze(second),
+            second.ResourceId, ticks: 2, TelemetryRun.Timeout, Cancellation);
         Assert.True(killed >= 2, $"killed {killed} pub/sub connection(s)");
 
-        var backfilled = await run.WaitForAsync(
-            r => r.Spans.FirstOrDefault(s => s.Name == ProcessSpan && s.Sender == TelemetryRun.SenderOf(second)
-                && s.StringAttribute(SseMetrics.RelaySourceTag) == "backfill"
-                && s.LongAttribute(SseTelemetry.SequenceTag) is { } seq && TickTrace.Find(r, seq).Publish is not null),
-            s => s is not null, $"{second.Name} to backfill a tick it missed while its subscription was cut", Cancellation);
-        var original = TickTrace.Find(run.Receiver, backfilled!.LongAttribute(SseTelemetry.SequenceTag)!.Value).Publish!;
-        Assert.Equal([(original.TraceId, original.SpanId)], backfilled.Links);
+        var (backfilled, original) = await run.WaitForAsync(
+            async d =>
+            {
+                var spans = await d.SpansAsync([second.ResourceId], Cancellation);
+                var published = await TickTrace.PublishSpansAsync(d, eventServices, Cancellation);
+                var backfill = spans.FirstOrDefault(s => s.Name == TickTrace.ProcessSpan
+                    && s.Attribute(SseMetrics.RelaySourceTag) == "backfill"
+                    && s.LongAttribute(SseTelemetry.SequenceTag) is { } seq && published.ContainsKey(seq));
+                return (Backfill: backfill, Publish: backfill is null ? null : published[backfill.LongAttribute(SseTelemetry.SequenceTag)!.Value]);
+            },
+            r => r.Backfill is not null,
+            $"{second.ResourceId} to backfill a tick it missed while its subscription was cut", Cancellation);
+        Assert.Equal([(original!.TraceId, original.SpanId)], backfilled!.Links);
         Assert.NotEqual(original.TraceId, backfilled.TraceId);
         Assert.Equal("", backfilled.ParentSpanId);
+        // And the publisher's trace still holds only what joined it live: the backfill is not in it.
+        Assert.DoesNotContain(await run.Dashboard.TraceAsync(original.TraceId, Cancellation), s => s.SpanId == backfilled.SpanId);
         TestReport.Publish($"telemetry: backfill on {backfilled.Sender.InstanceId} of tick {backfilled.LongAttribute(SseTelemetry.SequenceTag)} " +
             $"trace {backfilled.TraceId} links=1 to publish span {original.SpanId} in trace {original.TraceId}");
     }
@@ -131,16 +171,29 @@ public sealed class TraceTests
     public async Task ServiceNameAndInstanceIdTellEveryProcessApart()
     {
         await using var run = await TelemetryRun.StartAsync(Cancellation);
-        ServiceProcess[] processes = [run.Topology.EventService, .. run.Topology.Frontends];
-        var expected = processes.Select(TelemetryRun.SenderOf).ToHashSet();
+        Replica[] instances = [.. run.System.EventServices, .. run.System.WebFrontends];
+        var expected = instances.Select(r => (r.ResourceName, r.InstanceId, r.ResourceId)).Order().ToList();
 
-        var senders = await run.WaitForAsync(
-            r => r.Spans.Select(s => s.Sender).Concat(r.Metrics.Select(m => m.Sender)).ToHashSet(),
-            s => expected.IsSubsetOf(s), $"spans or metrics from each of {string.Join(", ", expected)}", Cancellation);
+        var resources = await run.WaitForAsync(
+            d => d.ResourcesAsync(Cancellation),
+            rs => rs.Count >= instances.Length && rs.All(r => r.HasTraces && r.HasLogs),
+            $"traces and logs from each of {string.Join(", ", instances.Select(r => r.ResourceId))}", Cancellation);
 
-        Assert.Equal(expected, senders);
-        Assert.Equal(3, senders.Select(s => s.InstanceId).Distinct().Count());
-        Assert.Equal(["eventservice", "webfrontend"], senders.Select(s => s.ServiceName).Distinct().Order());
-        Assert.Empty(run.Receiver.Rejected);
+        // Two EventService instances and three WebFrontend replicas, each its own resource: the
+        // dashboard tells them apart by service.instance.id, which is the suffix of Aspire's resource id.
+        Assert.Equal(expected, resources.Select(r => (r.Name, r.InstanceId!, r.DisplayName)).Order().ToList());
+        Assert.Equal(5, resources.Select(r => r.InstanceId).Distinct().Count());
+        Assert.Equal([(RunningSystem.EventService, 2), (RunningSystem.WebFrontend, 3)],
+            resources.GroupBy(r => r.Name).Select(g => (g.Key, g.Count())).Order());
+
+        // What the dashboard files under an instance was sent by that instance.
+        foreach (var instance in instances)
+        {
+            var spans = await run.Dashboard.SpansAsync([instance.ResourceId], Cancellation);
+            Assert.NotEmpty(spans);
+            Assert.All(spans, s => Assert.Equal(TelemetryRun.SenderOf(instance), s.Sender));
+        }
+
+        TestReport.Publish($"telemetry: dashboard resources {string.Join(", ", resources.Select(r => r.DisplayName).Order())}");
     }
 }
