@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using AspireSse.SystemTesting;
 using static Microsoft.Playwright.Assertions;
 
 namespace AspireSse.Browser.Tests;

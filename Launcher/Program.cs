@@ -1,3 +1,0 @@
-using AspireSse.Launcher;
-
-return await LauncherCommand.RunAsync(args);
