@@ -189,10 +189,40 @@ public sealed class RunningSystem : IAsyncDisposable
     }
 
     /// <summary>Waits until every instance of every project (and redis-server) runs and is healthy.</summary>
-    public Task WaitUntilEveryReplicaIsHealthyAsync(CancellationToken cancellationToken, TimeSpan? timeout = null) =>
-        WaitForStateAsync(
+    public async Task WaitUntilEveryReplicaIsHealthyAsync(CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        await WaitForStateAsync(
             events => IsHealthy(events, RedisServer, 1) && _expectedReplicas.All(r => IsHealthy(events, r.Key, r.Value)),
             "every resource to run and be healthy", cancellationToken, timeout ?? StartTimeout);
+        foreach (var instance in _expectedReplicas.Keys.SelectMany(Instances))
+        {
+            await WaitUntilAnsweringAsync(instance, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the instance answers <c>/health</c> at its own URL: tests connect to replicas
+    /// directly, and Aspire reporting an instance healthy did not always mean its own port answered
+    /// yet (a direct connection right after start was refused twice in many runs).
+    /// </summary>
+    private static async Task WaitUntilAnsweringAsync(Replica instance, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await Eventually.WaitAsync(
+            async () =>
+            {
+                try
+                {
+                    using var response = await http.GetAsync(new Uri(instance.Url, "/health"), cancellationToken);
+                    return (int)response.StatusCode;
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+                {
+                    return 0;
+                }
+            },
+            status => status == 200, Timeout, $"{instance.ResourceId} to answer /health at {instance.Url}", cancellationToken);
+    }
 
     private static bool IsHealthy(IEnumerable<ResourceEvent> events, string name, int instances) =>
         events.Count(e => e.Resource.Name == name
@@ -297,6 +327,7 @@ public sealed class RunningSystem : IAsyncDisposable
             events => events.Single(e => e.ResourceId == replica.ResourceId) is { Snapshot: var s }
                 && s.StartTimeStamp != before && s.State?.Text == KnownResourceStates.Running && s.HealthStatus == HealthStatus.Healthy,
             $"{replica.ResourceId} to run and be healthy again", cancellationToken);
+        await WaitUntilAnsweringAsync(Instances(replica.ResourceName).Single(r => r.ResourceId == replica.ResourceId), cancellationToken);
     }
 
     /// <summary>
