@@ -323,10 +323,7 @@ public sealed class RunningSystem : IAsyncDisposable
     {
         var before = _latest[replica.ResourceId].Snapshot.StartTimeStamp;
         await ExecuteCommandAsync(replica.ResourceId, "restart", cancellationToken);
-        await WaitForStateAsync(
-            events => events.Single(e => e.ResourceId == replica.ResourceId) is { Snapshot: var s }
-                && s.StartTimeStamp != before && s.State?.Text == KnownResourceStates.Running && s.HealthStatus == HealthStatus.Healthy,
-            $"{replica.ResourceId} to run and be healthy again", cancellationToken);
+        await WaitUntilStartedAgainAsync(replica.ResourceId, before, cancellationToken);
         await WaitUntilAnsweringAsync(Instances(replica.ResourceName).Single(r => r.ResourceId == replica.ResourceId), cancellationToken);
     }
 
@@ -359,11 +356,15 @@ public sealed class RunningSystem : IAsyncDisposable
         }
 
         await ExecuteCommandAsync(redis.ResourceId, "start", cancellationToken);
-        await WaitForStateAsync(
-            events => events.Single(e => e.ResourceId == redis.ResourceId) is { Snapshot: var s }
-                && s.StartTimeStamp != before && s.State?.Text == KnownResourceStates.Running && s.HealthStatus == HealthStatus.Healthy,
-            "redis-server to run and answer again", cancellationToken);
+        await WaitUntilStartedAgainAsync(redis.ResourceId, before, cancellationToken);
     }
+
+    /// <summary>Waits until an instance started after <paramref name="before"/> runs and is healthy.</summary>
+    private Task WaitUntilStartedAgainAsync(string resourceId, DateTime? before, CancellationToken cancellationToken) =>
+        WaitForStateAsync(
+            events => events.Single(e => e.ResourceId == resourceId) is { Snapshot: var s }
+                && s.StartTimeStamp != before && s.State?.Text == KnownResourceStates.Running && s.HealthStatus == HealthStatus.Healthy,
+            $"{resourceId} to run and be healthy again", cancellationToken);
 
     /// <summary>A test's own Redis client, with admin commands (<c>CLIENT KILL</c>), that rides out Redis restarts.</summary>
     public async Task<IDatabase> RedisAsync(CancellationToken cancellationToken)
