@@ -93,27 +93,33 @@ internal sealed class DashboardTelemetry : IDisposable
         var query = Query(resourceIds);
         var data = await GetDataAsync($"/api/telemetry/logs{query}", cancellationToken)
             ?? throw new InvalidOperationException($"The dashboard knows none of {query}.");
-        var logs = new List<DashboardLog>();
-        foreach (var resourceLogs in data.GetProperty("resourceLogs").EnumerateArray())
+        return [.. Items(data, "resourceLogs", "scopeLogs", "logRecords").Select(r => new DashboardLog(
+            r.Sender,
+            r.Scope,
+            r.Item.TryGetProperty("severityText", out var severity) ? severity.GetString()! : "",
+            r.Item.TryGetProperty("body", out var body) ? ValueOf(body) : "",
+            StringOrEmpty(r.Item, "traceId"),
+            Attributes(r.Item)))];
+    }
+
+    /// <summary>
+    /// The records of OTLP JSON, each with the instance that sent it and its instrumentation scope:
+    /// resource → scope → item, the same nesting for spans and logs.
+    /// </summary>
+    private static IEnumerable<(Sender Sender, string Scope, JsonElement Item)> Items(JsonElement data, string resources, string scopes, string items)
+    {
+        foreach (var resource in data.GetProperty(resources).EnumerateArray())
         {
-            var sender = SenderOf(resourceLogs);
-            foreach (var scopeLogs in resourceLogs.GetProperty("scopeLogs").EnumerateArray())
+            var sender = SenderOf(resource);
+            foreach (var scope in resource.GetProperty(scopes).EnumerateArray())
             {
-                var scope = scopeLogs.GetProperty("scope").GetProperty("name").GetString()!;
-                foreach (var record in scopeLogs.GetProperty("logRecords").EnumerateArray())
+                var name = scope.GetProperty("scope").GetProperty("name").GetString()!;
+                foreach (var item in scope.GetProperty(items).EnumerateArray())
                 {
-                    logs.Add(new DashboardLog(
-                        sender,
-                        scope,
-                        record.TryGetProperty("severityText", out var severity) ? severity.GetString()! : "",
-                        record.TryGetProperty("body", out var body) ? ValueOf(body) : "",
-                        StringOrEmpty(record, "traceId"),
-                        Attributes(record)));
+                    yield return (sender, name, item);
                 }
             }
         }
-
-        return logs;
     }
 
     /// <summary>The response's OTLP JSON <c>data</c>, or null on 404 (no such resource or trace).</summary>
@@ -135,35 +141,19 @@ internal sealed class DashboardTelemetry : IDisposable
             .Where(p => p.Item2 is not null)
             .Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}"));
 
-    private static List<DashboardSpan> ReadSpans(JsonElement data)
-    {
-        var spans = new List<DashboardSpan>();
-        foreach (var resourceSpans in data.GetProperty("resourceSpans").EnumerateArray())
-        {
-            var sender = SenderOf(resourceSpans);
-            foreach (var scopeSpans in resourceSpans.GetProperty("scopeSpans").EnumerateArray())
-            {
-                var scope = scopeSpans.GetProperty("scope").GetProperty("name").GetString()!;
-                foreach (var span in scopeSpans.GetProperty("spans").EnumerateArray())
-                {
-                    spans.Add(new DashboardSpan(
-                        sender,
-                        scope,
-                        span.GetProperty("traceId").GetString()!,
-                        span.GetProperty("spanId").GetString()!,
-                        StringOrEmpty(span, "parentSpanId"),
-                        span.GetProperty("name").GetString()!,
-                        span.TryGetProperty("kind", out var kind) ? (DashboardSpanKind)kind.GetInt32() : DashboardSpanKind.Unspecified,
-                        Attributes(span),
-                        span.TryGetProperty("links", out var links)
-                            ? [.. links.EnumerateArray().Select(l => (l.GetProperty("traceId").GetString()!, l.GetProperty("spanId").GetString()!))]
-                            : []));
-                }
-            }
-        }
-
-        return spans;
-    }
+    private static List<DashboardSpan> ReadSpans(JsonElement data) =>
+        [.. Items(data, "resourceSpans", "scopeSpans", "spans").Select(r => new DashboardSpan(
+            r.Sender,
+            r.Scope,
+            r.Item.GetProperty("traceId").GetString()!,
+            r.Item.GetProperty("spanId").GetString()!,
+            StringOrEmpty(r.Item, "parentSpanId"),
+            r.Item.GetProperty("name").GetString()!,
+            r.Item.TryGetProperty("kind", out var kind) ? (DashboardSpanKind)kind.GetInt32() : DashboardSpanKind.Unspecified,
+            Attributes(r.Item),
+            r.Item.TryGetProperty("links", out var links)
+                ? [.. links.EnumerateArray().Select(l => (l.GetProperty("traceId").GetString()!, l.GetProperty("spanId").GetString()!))]
+                : []))];
 
     private static Sender SenderOf(JsonElement resourceItem)
     {
