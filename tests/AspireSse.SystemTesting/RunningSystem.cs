@@ -205,24 +205,9 @@ public sealed class RunningSystem : IAsyncDisposable
     /// directly, and Aspire reporting an instance healthy did not always mean its own port answered
     /// yet (a direct connection right after start was refused twice in many runs).
     /// </summary>
-    private static async Task WaitUntilAnsweringAsync(Replica instance, CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        await Eventually.WaitAsync(
-            async () =>
-            {
-                try
-                {
-                    using var response = await http.GetAsync(new Uri(instance.Url, "/health"), cancellationToken);
-                    return (int)response.StatusCode;
-                }
-                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-                {
-                    return 0;
-                }
-            },
-            status => status == 200, Timeout, $"{instance.ResourceId} to answer /health at {instance.Url}", cancellationToken);
-    }
+    private static Task<int> WaitUntilAnsweringAsync(Replica instance, CancellationToken cancellationToken) =>
+        Eventually.WaitAsync(() => HealthProbe.StatusAsync(instance.Url), status => status == 200, Timeout,
+            $"{instance.ResourceId} to answer /health at {instance.Url}", cancellationToken);
 
     private static bool IsHealthy(IEnumerable<ResourceEvent> events, string name, int instances) =>
         events.Count(e => e.Resource.Name == name
@@ -371,11 +356,8 @@ public sealed class RunningSystem : IAsyncDisposable
     {
         if (_redis is null)
         {
-            var options = ConfigurationOptions.Parse(await App.GetConnectionStringAsync("redis", cancellationToken)
+            _redis = await TestRedisClient.ConnectAsync(await App.GetConnectionStringAsync("redis", cancellationToken)
                 ?? throw new InvalidOperationException("The redis resource has no connection string."));
-            options.AbortOnConnectFail = false;
-            options.AllowAdmin = true;
-            _redis = await ConnectionMultiplexer.ConnectAsync(options);
         }
 
         return _redis.GetDatabase();

@@ -7,11 +7,14 @@ public static class HealthProbe
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
 
     /// <summary>The status code of the service's <c>/health</c>, or 0 when it does not answer.</summary>
-    public static async Task<int> StatusAsync(ServiceProcess service)
+    public static Task<int> StatusAsync(ServiceProcess service) => StatusAsync(service.Url);
+
+    /// <summary>The status code of <c>/health</c> at a service's own URL, or 0 when it does not answer.</summary>
+    public static async Task<int> StatusAsync(Uri serviceUrl)
     {
         try
         {
-            using var response = await Http.GetAsync(new Uri(service.Url, "/health"));
+            using var response = await Http.GetAsync(new Uri(serviceUrl, "/health"));
             return (int)response.StatusCode;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)

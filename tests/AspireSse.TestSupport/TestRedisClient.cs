@@ -9,9 +9,12 @@ namespace AspireSse.TestSupport;
 /// </summary>
 public static class TestRedisClient
 {
-    public static Task<ConnectionMultiplexer> ConnectAsync(RedisServer redis)
+    public static Task<ConnectionMultiplexer> ConnectAsync(RedisServer redis) => ConnectAsync(redis.ConnectionString);
+
+    /// <summary>The same, for any Redis the test has the connection string of (the AppHost's, say).</summary>
+    public static Task<ConnectionMultiplexer> ConnectAsync(string connectionString)
     {
-        var options = ConfigurationOptions.Parse(redis.ConnectionString);
+        var options = ConfigurationOptions.Parse(connectionString);
         // Some tests restart Redis under this connection: it must reconnect, not give up.
         options.AbortOnConnectFail = false;
         options.AllowAdmin = true;
