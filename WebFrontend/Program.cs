@@ -2,6 +2,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddTickRelay();
+builder.AddAdmission();
 builder.AddTickStreamConnections();
 
 var app = builder.Build();

@@ -22,10 +22,6 @@ public sealed class TickStreamOptions
     [Range(4, 1_000_000, ErrorMessage = "TickStream:ClientQueueCapacity must be between 4 and 1000000.")]
     public int ClientQueueCapacity { get; set; } = 256;
 
-    /// <summary>Streams this replica serves at most; beyond it, 503 with <c>Retry-After</c>.</summary>
-    [Range(1, 1_000_000, ErrorMessage = "TickStream:MaxClients must be between 1 and 1000000.")]
-    public int MaxClients { get; set; } = 20_000;
-
     /// <summary>
     /// The reconnect delay each client is told (<c>retry:</c>), plus a random part of up to the
     /// same again, so clients of a replica that goes away do not all come back in the same instant.

@@ -1,6 +1,7 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.WebFrontend.Admission;
 using AspireSse.WebFrontend.Relay;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -37,8 +38,8 @@ internal sealed partial class TickStreamConnections(
     TickBroadcaster broadcaster,
     TickHistory history,
     TickStreamWriter writer,
-    IOptions<TickStreamOptions> options,
-    IOptions<KestrelServerOptions> kestrel,
+    AdmissionLimits limits,
+    IOptions<AdmissionOptions> admission,
     ILogger<TickStreamConnections> logger)
 {
     // Every open stream keeps this method's state for hours, so whatever is needed only to start a
@@ -47,10 +48,24 @@ internal sealed partial class TickStreamConnections(
     public async Task ServeAsync(ConnectionContext connection, ConnectionDelegate next)
     {
         if (connection.Features.Get<IConnectionSocketFeature>()?.Socket is not { } socket
-            || connection.Features.Get<ITlsConnectionFeature>() is not null
-            || await AcceptAsync(connection.Transport.Input) is not { } accepted)
+            || connection.Features.Get<ITlsConnectionFeature>() is not null)
         {
             await next(connection);
+            return;
+        }
+
+        var accepted = await AcceptAsync(connection.Transport.Input);
+        if (accepted is null)
+        {
+            await next(connection);
+            return;
+        }
+
+        if (accepted.Client is null)
+        {
+            // No request head within the admission timeout: a silent or byte-by-byte connection would
+            // otherwise hold one of the replica's files for as long as it likes.
+            connection.Abort(new ConnectionAbortedException("No request head within Admission:RequestHeadTimeout."));
             return;
         }
 
@@ -65,7 +80,7 @@ internal sealed partial class TickStreamConnections(
         output.Write(writer.SocketHead());
         try
         {
-            if (await WriteOpeningAsync(accepted, output, connection.ConnectionClosed))
+            if (await WriteOpeningAsync(client, accepted, output, connection.ConnectionClosed))
             {
                 await writer.WriteLiveAsync(client, output, connection.ConnectionClosed);
             }
@@ -90,14 +105,13 @@ internal sealed partial class TickStreamConnections(
 
     /// <summary>
     /// Reads the connection's first request head and, when it is a <c>GET /events</c> the replica
-    /// accepts, consumes it and returns the registered client. Otherwise nothing is consumed:
-    /// Kestrel reads the same bytes.
+    /// accepts, consumes it and returns the registered client. A head that does not arrive in time
+    /// gives an <see cref="AcceptedStream"/> without a client: the connection is cut. Otherwise
+    /// nothing is consumed, and null hands the same bytes to Kestrel.
     /// </summary>
     private async Task<AcceptedStream?> AcceptAsync(PipeReader input)
     {
-        // A client that opens a connection and says nothing is handed to Kestrel, whose own timeouts
-        // then apply.
-        using var timeout = new CancellationTokenSource(kestrel.Value.Limits.RequestHeadersTimeout);
+        using var timeout = new CancellationTokenSource(admission.Value.RequestHeadTimeout);
         while (true)
         {
             ReadResult read;
@@ -107,7 +121,7 @@ internal sealed partial class TickStreamConnections(
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
-                return null;
+                return AcceptedStream.TimedOut;
             }
 
             var outcome = StreamRequestHead.TryParse(read.Buffer, out var head);
@@ -119,7 +133,7 @@ internal sealed partial class TickStreamConnections(
 
             if (head is not null)
             {
-                var opening = await TickStreamOpening.OpenAsync(head.LastEventId, broadcaster, history, options.Value);
+                var opening = await TickStreamOpening.OpenAsync(head.LastEventId, broadcaster, history, limits);
                 // A refusal is left to the endpoint, which decides it again and writes the response:
                 // one place for refusals.
                 if (opening.Client is { } client)
@@ -135,13 +149,16 @@ internal sealed partial class TickStreamConnections(
     }
 
     // In its own method so the span, and the execution context that carries it, end with the opening.
-    private async Task<bool> WriteOpeningAsync(AcceptedStream accepted, StreamOutput output, CancellationToken cancellationToken)
+    private async Task<bool> WriteOpeningAsync(TickClient client, AcceptedStream accepted, StreamOutput output, CancellationToken cancellationToken)
     {
         using var span = RelayActivities.StartOpening(accepted.TraceParent, accepted.TraceState);
-        return await writer.WriteOpeningAsync(accepted.Client, accepted.ResumeAfter, TickStreamPath.Connection, output, cancellationToken);
+        return await writer.WriteOpeningAsync(client, accepted.ResumeAfter, TickStreamPath.Connection, output, cancellationToken);
     }
 
-    private sealed record AcceptedStream(TickClient Client, TickId? ResumeAfter, string? TraceParent, string? TraceState);
+    private sealed record AcceptedStream(TickClient? Client, TickId? ResumeAfter, string? TraceParent, string? TraceState)
+    {
+        public static readonly AcceptedStream TimedOut = new(null, null, null, null);
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The /events stream on connection {ConnectionId} failed and was closed")]
     private partial void LogStreamFailed(Exception exception, string connectionId);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AspireSse.WebFrontend.Admission;
 using AspireSse.WebFrontend.Relay;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -33,17 +34,20 @@ public static class TickStreamEndpoints
         TickHistory history,
         TickStreamWriter writer,
         IOptions<TickStreamOptions> options,
+        AdmissionLimits limits,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader,
         [FromQuery] string? lastEventId)
     {
         // The header wins: it is what the browser sends on reconnect, after the query's id is stale.
-        var opening = await TickStreamOpening.OpenAsync(lastEventIdHeader ?? lastEventId, broadcaster, history, options.Value);
+        var opening = await TickStreamOpening.OpenAsync(lastEventIdHeader ?? lastEventId, broadcaster, history, limits);
         if (opening.Refusal is { } refusal)
         {
             if (refusal.StatusCode == StatusCodes.Status503ServiceUnavailable)
             {
-                // A jittered Retry-After spreads the retries of everyone turned away at once.
-                context.Response.Headers.RetryAfter = Random.Shared.Next(1, 6).ToString(CultureInfo.InvariantCulture);
+                context.Response.Headers.RetryAfter = AdmissionLimits.RetryAfterSeconds().ToString(CultureInfo.InvariantCulture);
+                // A refused client must not keep its connection: that would hold the slot, and the
+                // file, that a health probe needs.
+                context.Response.Headers.Connection = "close";
             }
 
             return TypedResults.Problem(refusal.Detail, statusCode: refusal.StatusCode, title: refusal.Title);

@@ -1,4 +1,5 @@
 using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.WebFrontend.Admission;
 using AspireSse.WebFrontend.Relay;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -16,7 +17,7 @@ internal readonly record struct TickStreamOpening(TickClient? Client, TickId? Re
     /// decide here, so they cannot disagree about what is accepted.
     /// </summary>
     public static async ValueTask<TickStreamOpening> OpenAsync(string? lastEventId, TickBroadcaster broadcaster, TickHistory history,
-        TickStreamOptions options)
+        AdmissionLimits limits)
     {
         TickId? resumeAfter = null;
         if (lastEventId is not null)
@@ -29,10 +30,10 @@ internal readonly record struct TickStreamOpening(TickClient? Client, TickId? Re
             resumeAfter = id;
         }
 
-        if (broadcaster.ClientCount >= options.MaxClients)
+        if (limits.IsFull(broadcaster.ClientCount))
         {
             return Refuse(new StreamRefusal(StatusCodes.Status503ServiceUnavailable, "Too many streams",
-                $"This replica already serves its maximum of {options.MaxClients} streams. Retry later."));
+                $"This replica already serves its maximum of {limits.MaxStreams} streams. Retry later."));
         }
 
         var client = broadcaster.Connect();

@@ -158,9 +158,9 @@ public sealed class ResumeTests
     }
 
     [Fact]
-    public async Task StreamsBeyondTheCapGet503WithRetryAfter()
+    public async Task StreamsBeyondTheCapGet503WithRetryAfterAndAFullReplicaIsUnreadyButAlive()
     {
-        await using var harness = await StartAsync(maxClients: "2");
+        await using var harness = await StartAsync(maxStreams: "2");
         var frontend = harness.Services[^1];
         await using var first = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation);
         await using var second = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation);
@@ -171,6 +171,15 @@ public sealed class ResumeTests
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.InRange(response.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+        Assert.True(response.Headers.ConnectionClose, "a refused client does not keep its connection");
+        Assert.Equal(503, await HealthProbe.StatusAsync(frontend.Url));
+        Assert.Equal(200, await HealthProbe.StatusAsync(frontend.Url, "/alive"));
+
+        await first.DisposeAsync();
+        await Eventually.WaitAsync(() => HealthProbe.StatusAsync(frontend.Url), status => status == 200, Timeout,
+            "the replica to be ready again once a stream has left", Cancellation);
+        await using var third = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation);
+        await third.WaitUntilAsync(e => e.Count > 0, Timeout, Cancellation);
     }
 
     [Fact]
@@ -218,10 +227,10 @@ public sealed class ResumeTests
         return ((string)(await redis.StringGetAsync(TickRedisKeys.Epoch))!, counter);
     }
 
-    private static Task<ServiceHarness> StartAsync(string interval = "00:00:00.050", string historyLength = "10000", string maxClients = "20000",
+    private static Task<ServiceHarness> StartAsync(string interval = "00:00:00.050", string historyLength = "10000", string? maxStreams = null,
         Dictionary<string, string?>? extra = null) =>
         ServiceHarness.StartRelayAsync(
             new Dictionary<string, string?> { ["Ticks__Interval"] = interval, ["Ticks__HistoryLength"] = historyLength },
-            new Dictionary<string, string?>(extra ?? []) { ["TickStream__MaxClients"] = maxClients },
+            new Dictionary<string, string?>(extra ?? []) { ["Admission__MaxStreams"] = maxStreams },
             Cancellation);
 }

@@ -1,0 +1,61 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AspireSse.WebFrontend.Admission;
+
+/// <summary>
+/// The <c>Admission</c> configuration section: how many connections and streams this replica takes.
+/// By default the caps come from the process's own limits (<see cref="AdmissionLimits"/>), so a
+/// replica refuses what it cannot hold instead of running out of files and dying.
+/// </summary>
+public sealed class AdmissionOptions
+{
+    public const string SectionName = "Admission";
+
+    /// <summary>
+    /// Streams this replica serves at most; beyond it, <c>503</c> with <c>Retry-After</c>. Unset, it
+    /// is derived from the open-file limit and the memory available. A value above what the limits
+    /// allow is lowered to that, with a warning naming both.
+    /// </summary>
+    [Range(1, 10_000_000, ErrorMessage = "Admission:MaxStreams must be between 1 and 10000000.")]
+    public int? MaxStreams { get; set; }
+
+    /// <summary>
+    /// Files kept free for everything that is not a client connection and may open one later: assemblies
+    /// loaded on first use, Redis reconnects, the telemetry exporter, and connections Kestrel accepts only
+    /// to close them. Counted on top of the files already open when the caps are set.
+    /// </summary>
+    [Range(16, 1_000_000, ErrorMessage = "Admission:ReservedFiles must be between 16 and 1000000.")]
+    public int ReservedFiles { get; set; } = 128;
+
+    /// <summary>
+    /// Connections that streams may not take, so health probes, the page and <c>/stats</c> still get
+    /// in while the replica is full of streams.
+    /// </summary>
+    [Range(1, 100_000, ErrorMessage = "Admission:ProbeConnections must be between 1 and 100000.")]
+    public int ProbeConnections { get; set; } = 32;
+
+    /// <summary>
+    /// Memory budgeted per stream when the cap is derived from the memory available to the process
+    /// (the container's limit, where there is one): an idle stream plus a queue of events for a
+    /// client that reads slowly.
+    /// </summary>
+    [Range(1024, 16 * 1024 * 1024, ErrorMessage = "Admission:MemoryPerStreamBytes must be between 1024 and 16777216.")]
+    public int MemoryPerStreamBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
+    /// How long a new connection may take to send its request head, and how long a kept-alive one may
+    /// sit idle between requests. Connections that open and send nothing, or send a head byte by byte,
+    /// are cut after this, on every path, so they cannot hold the replica's files.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00",
+        ErrorMessage = "Admission:RequestHeadTimeout must be between 100 ms and 5 minutes.")]
+    public TimeSpan RequestHeadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Lowers this process's open-file limit to this many at start (lowering is always allowed), to
+    /// see how a replica behaves at its limits on a machine whose limit is high. Unset, the limit is
+    /// left as the host set it.
+    /// </summary>
+    [Range(64, 100_000_000, ErrorMessage = "Admission:OpenFileLimit must be between 64 and 100000000.")]
+    public int? OpenFileLimit { get; set; }
+}
