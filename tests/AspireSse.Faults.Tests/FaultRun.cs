@@ -66,6 +66,13 @@ internal sealed class FaultRun : IAsyncDisposable
         return client;
     }
 
+    /// <summary>A client that goes away, as a closed tab does: it stops, and no longer counts.</summary>
+    public async Task LeaveAsync(BrowserLikeSseClient client)
+    {
+        _clients.Remove(client);
+        await client.DisposeAsync();
+    }
+
     public Task WaitUntilEveryClientHasAsync(int ticks, CancellationToken cancellationToken) =>
         Eventually.WaitAsync(() => Task.FromResult(_clients.Count(c => c.Ticks.Count < ticks)), waiting => waiting == 0,
             Timeout, $"every client to receive {ticks} ticks (count = clients still waiting)", cancellationToken);

@@ -7,8 +7,9 @@ namespace AspireSse.Faults.Tests;
 
 /// <summary>
 /// The AppHost's system, real faults, 50+ browser-like clients through the one WebFrontend URL: every
-/// client must see every tick exactly once and in order. One class, so the scenarios run one after another.
+/// client must see every tick exactly once and in order.
 /// </summary>
+[Collection(FaultScenarios.Name)]
 public sealed class FaultTests
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;

@@ -313,6 +313,26 @@ public sealed class RunningSystem : IAsyncDisposable
     }
 
     /// <summary>
+    /// Starts an instance that was killed or stopped (the dashboard's start command) and waits until it
+    /// answers <c>/health</c> itself. Aspire's own health state is not waited for: it probes the
+    /// resource's URL, the proxy, which may hand the probe to a replica that is full.
+    /// </summary>
+    public async Task StartAgainAsync(Replica replica, CancellationToken cancellationToken)
+    {
+        var before = _latest[replica.ResourceId].Snapshot.StartTimeStamp;
+        await ExecuteCommandAsync(replica.ResourceId, "start", cancellationToken);
+        await WaitForStateAsync(
+            events => events.Single(e => e.ResourceId == replica.ResourceId) is { Snapshot: var s }
+                && s.StartTimeStamp != before && s.State?.Text == KnownResourceStates.Running,
+            $"{replica.ResourceId} to run again", cancellationToken);
+        await WaitUntilAnsweringAsync(Instances(replica.ResourceName).Single(r => r.ResourceId == replica.ResourceId), cancellationToken);
+    }
+
+    /// <summary>Whether Aspire sees the instance running now.</summary>
+    public bool IsRunning(Replica replica) =>
+        _latest.TryGetValue(replica.ResourceId, out var latest) && latest.Snapshot.State?.Text == KnownResourceStates.Running;
+
+    /// <summary>
     /// Stops redis-server and starts it again, keeping its append-only file or (<paramref name="keepData"/>
     /// false) losing it, as a server that came back on a new disk would.
     /// </summary>

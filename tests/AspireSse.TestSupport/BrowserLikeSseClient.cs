@@ -22,6 +22,7 @@ public sealed class BrowserLikeSseClient : IAsyncDisposable
     private int _resets;
     private int _connections;
     private int _failedAttempts;
+    private int _refusals;
 
     public BrowserLikeSseClient(Uri url, int? receiveBufferBytes = null)
     {
@@ -50,6 +51,9 @@ public sealed class BrowserLikeSseClient : IAsyncDisposable
 
     /// <summary>How many attempts to connect got an error status or no answer (a proxy in front of a dead replica).</summary>
     public int FailedAttempts => Volatile.Read(ref _failedAttempts);
+
+    /// <summary>How many of those were a full replica's <c>503</c> with <c>Retry-After</c>.</summary>
+    public int Refusals => Volatile.Read(ref _refusals);
 
     /// <summary>The replica that served each connection, in order (from its <c>hello</c>).</summary>
     public IReadOnlyList<string> Replicas
@@ -96,6 +100,7 @@ public sealed class BrowserLikeSseClient : IAsyncDisposable
     {
         while (!_stop.IsCancellationRequested)
         {
+            TimeSpan? comeBackAfter = null;
             try
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, _url);
@@ -109,6 +114,12 @@ public sealed class BrowserLikeSseClient : IAsyncDisposable
                 if (!response.IsSuccessStatusCode)
                 {
                     Interlocked.Increment(ref _failedAttempts);
+                    if (response.Headers.RetryAfter?.Delta is { } retryAfter)
+                    {
+                        // A full replica says when to come back; coming back sooner only adds load.
+                        Interlocked.Increment(ref _refusals);
+                        comeBackAfter = retryAfter;
+                    }
                 }
                 else
                 {
@@ -131,7 +142,7 @@ public sealed class BrowserLikeSseClient : IAsyncDisposable
                 return;
             }
 
-            await Task.Delay(_retry, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.Delay(comeBackAfter ?? _retry, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
