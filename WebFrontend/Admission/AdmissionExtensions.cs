@@ -1,6 +1,9 @@
 using AspireSse.WebFrontend.Admission;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -18,28 +21,23 @@ public static class AdmissionExtensions
             .ValidateOnStart();
 
         builder.Services.AddSingleton(services => AdmissionLimits.Derive(
-            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AdmissionOptions>>(),
+            services.GetRequiredService<IOptions<AdmissionOptions>>(),
             services.GetRequiredService<ILogger<AdmissionLimits>>()));
 
-        builder.Services.AddOptions<KestrelServerOptions>().Configure<AdmissionLimits, Microsoft.Extensions.Options.IOptions<AdmissionOptions>>(
-            (kestrel, limits, options) =>
-            {
-                // Kestrel closes a connection beyond this at once, before any of it is read. A lower
-                // limit configured for Kestrel itself is kept.
-                if (limits.MaxConnections is { } max && !(kestrel.Limits.MaxConcurrentConnections < max))
-                {
-                    kestrel.Limits.MaxConcurrentConnections = max;
-                }
+        // Kestrel's socket transport, wrapped so that the connection cap applies as connections are accepted.
+        builder.Services.RemoveAll<IConnectionListenerFactory>();
+        builder.Services.AddSingleton<SocketTransportFactory>();
+        builder.Services.AddSingleton<IConnectionListenerFactory>(services => ActivatorUtilities.CreateInstance<AdmissionListenerFactory>(
+            services, services.GetRequiredService<SocketTransportFactory>()));
 
-                // A connection that sends nothing waits under the keep-alive timeout, one that sends its
-                // head slowly under the request-headers timeout: both bounded by the same setting.
-                var timeout = options.Value.RequestHeadTimeout;
-                kestrel.Limits.RequestHeadersTimeout = Min(kestrel.Limits.RequestHeadersTimeout, timeout);
-                kestrel.Limits.KeepAliveTimeout = Min(kestrel.Limits.KeepAliveTimeout, timeout);
-            });
-
-        builder.Services.AddOptions<SocketTransportOptions>().Configure<AdmissionLimits>(
-            (transport, limits) => transport.Backlog = limits.Backlog);
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<AdmissionOptions>>((kestrel, options) =>
+        {
+            // A connection that sends nothing waits under the keep-alive timeout, one that sends its
+            // head slowly under the request-headers timeout: both bounded by the same setting.
+            var timeout = options.Value.RequestHeadTimeout;
+            kestrel.Limits.RequestHeadersTimeout = Min(kestrel.Limits.RequestHeadersTimeout, timeout);
+            kestrel.Limits.KeepAliveTimeout = Min(kestrel.Limits.KeepAliveTimeout, timeout);
+        });
 
         builder.Services.AddHealthChecks().AddCheck<AdmissionHealthCheck>("admission", tags: ["ready"]);
         return builder;

@@ -9,26 +9,16 @@ namespace AspireSse.WebFrontend.Admission;
 /// </summary>
 public sealed partial class AdmissionLimits
 {
-    // Kestrel's own default for the listen backlog.
-    private const int DefaultBacklog = 512;
-
-    private AdmissionLimits(int? maxConnections, int maxStreams, int backlog)
+    private AdmissionLimits(int? maxConnections, int maxStreams)
     {
         MaxConnections = maxConnections;
         MaxStreams = maxStreams;
-        Backlog = backlog;
     }
 
-    /// <summary>Kestrel's concurrent-connection limit; null where the OS shows no open-file limit.</summary>
+    /// <summary>Connections open at once (<see cref="AdmissionListenerFactory"/>); null where the OS shows no open-file limit.</summary>
     public int? MaxConnections { get; }
 
     public int MaxStreams { get; }
-
-    /// <summary>
-    /// Connections the kernel queues for accepting. Kestrel accepts them as fast as it can and only
-    /// then closes those beyond its limit, so each may briefly hold a file: they are reserved for.
-    /// </summary>
-    public int Backlog { get; }
 
     public bool IsFull(int streams) => streams >= MaxStreams;
 
@@ -48,25 +38,22 @@ public sealed partial class AdmissionLimits
 
         int? maxConnections = null;
         var byFiles = int.MaxValue;
-        var backlog = DefaultBacklog;
         if (OpenFiles.Limit() is { } limit && limit < int.MaxValue)
         {
-            // A small limit gets a shorter queue rather than no room for streams; clients whose
-            // connect finds the queue full retry it (TCP does), which is the back-pressure wanted.
-            backlog = (int)Math.Clamp(limit / 8, 16, DefaultBacklog);
+            // Connections waiting in the kernel's accept queue hold no file of the process's.
             var open = OpenFiles.CountOpen() ?? 0;
-            var reserved = open + settings.ReservedFiles + backlog;
+            var reserved = open + settings.ReservedFiles;
             if (limit - reserved <= settings.ProbeConnections)
             {
                 throw new InvalidOperationException(
                     $"The open-file limit of {limit} leaves no room for streams: {open} files are open already, " +
-                    $"{settings.ReservedFiles} are kept in reserve (Admission:ReservedFiles), {backlog} for the listen backlog and {settings.ProbeConnections} " +
+                    $"{settings.ReservedFiles} are kept in reserve (Admission:ReservedFiles) and {settings.ProbeConnections} " +
                     "connections for probes (Admission:ProbeConnections). Raise the limit (ulimit -n) or lower those settings.");
             }
 
             maxConnections = (int)(limit - reserved);
             byFiles = maxConnections.Value - settings.ProbeConnections;
-            LogFileLimit(logger, limit, open, settings.ReservedFiles, backlog, maxConnections.Value);
+            LogFileLimit(logger, limit, open, settings.ReservedFiles, maxConnections.Value);
         }
 
         // What the GC may use: the container's memory limit where there is one, else the machine's.
@@ -91,15 +78,15 @@ public sealed partial class AdmissionLimits
 
         LogCaps(logger, maxStreams, byFiles == int.MaxValue ? "none" : byFiles.ToString(System.Globalization.CultureInfo.InvariantCulture),
             byMemory, memory / (1024 * 1024));
-        return new AdmissionLimits(maxConnections, maxStreams, backlog);
+        return new AdmissionLimits(maxConnections, maxStreams);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Admission:OpenFileLimit={Files} could not be applied; the limit stays as the host set it")]
     private static partial void LogCannotLower(ILogger logger, int files);
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = "Open-file limit {Limit}: {Open} files open at start, {Reserved} kept in reserve and {Backlog} for the listen backlog, so Kestrel takes at most {MaxConnections} connections at once")]
-    private static partial void LogFileLimit(ILogger logger, long limit, int open, int reserved, int backlog, int maxConnections);
+        Message = "Open-file limit {Limit}: {Open} files open at start and {Reserved} kept in reserve, so at most {MaxConnections} connections are open at once")]
+    private static partial void LogFileLimit(ILogger logger, long limit, int open, int reserved, int maxConnections);
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Admission:MaxStreams={Configured} is more than this replica can hold; lowered to {Derived}, the most {Bound} allows")]
