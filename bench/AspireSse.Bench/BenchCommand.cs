@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using AspireSse.Bench.Measurement;
 using AspireSse.Bench.Report;
@@ -20,6 +19,11 @@ public static class BenchCommand
             await Console.Error.WriteLineAsync(error ?? "");
             await Console.Error.WriteLineAsync(BenchOptions.Usage);
             return error is null ? 0 : 2;
+        }
+
+        if (options.Replot is { } replot)
+        {
+            return Replot(replot);
         }
 
         var needed = options.Clients.Max() + 1_000;
@@ -85,9 +89,7 @@ public static class BenchCommand
         var rows = SummaryRow.From(results);
         var directory = options.OutputDirectory
             ?? (options.Mode == "full" ? BuildMetadata.ResultsDirectory : Path.Combine(BuildMetadata.ResultsDirectory, "raw", options.Mode));
-        var subtitle = string.Create(CultureInfo.InvariantCulture,
-            $"{run.Mode} run {started:yyyy-MM-dd}, {options.TicksPerSecond:0.##} ticks/s, {Environment.ProcessorCount} cores, load average {run.LoadAtStart.Split(' ')[0]} at start");
-        var figures = rows.Count == 0 ? [] : Figures.Write(rows, subtitle, directory);
+        var figures = rows.Count == 0 ? [] : Figures.Write(rows, run.FigureSubtitle, directory);
         var markdown = MarkdownReport.Render(run, rows, figures);
         Directory.CreateDirectory(directory);
         await File.WriteAllTextAsync(Path.Combine(directory, "benchmark.md"), markdown);
@@ -99,6 +101,22 @@ public static class BenchCommand
         Console.WriteLine(markdown);
         Console.WriteLine($"written: {Path.Combine(directory, "benchmark.md")} and {figures.Count} figure(s); raw results: {raw}");
         return results.Count > 0 && results.All(r => r.Error is null) ? 0 : 1;
+    }
+
+    /// <summary>Draws a results directory's figures again from its report, to restyle them without a run.</summary>
+    private static int Replot(string directory)
+    {
+        var report = Path.Combine(directory, "benchmark.md");
+        if (!File.Exists(report))
+        {
+            Console.Error.WriteLine($"error: no report to replot: {report}");
+            return 2;
+        }
+
+        var (run, rows) = MarkdownReportReader.Read(report);
+        var figures = Figures.Write(rows, run.FigureSubtitle, directory);
+        Console.WriteLine($"redrawn: {figures.Count} figure(s) in {directory} from its benchmark.md");
+        return 0;
     }
 
     private static readonly JsonSerializerOptions RawJson = new()

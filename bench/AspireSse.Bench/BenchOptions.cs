@@ -8,10 +8,12 @@ public sealed record BenchOptions
     public const string Usage = """
         usage: bench.sh [--quick] [--clients N,N,…] [--rate TICKS_PER_S] [--window S] [--warmup S] [--rounds R]
                         [--systems aspiresse,nchan,signalr,floor] [--env KEY=VALUE]… [--out DIR] [--note TEXT] [--verbose]
+               bench.sh --replot DIR
           --quick    1 000 and 10 000 clients, 8 s windows, one round (under 5 minutes); results go to bench/results/raw/quick
           default    1 000, 2 500, 5 000, 10 000 clients, 30 s windows, two rounds; results go to bench/results
           --env      an environment variable for our WebFrontend only (repeatable), to compare settings: --env DOTNET_gcServer=0
           any of --env, --clients, --rate, --window, --warmup, --rounds, --systems makes a custom run (bench/results/raw/custom)
+          --replot   runs nothing: draws the figures in DIR again from the table of DIR/benchmark.md
         """;
 
     public static readonly IReadOnlyList<string> AllSystems = ["aspiresse", "nchan", "signalr", "floor"];
@@ -31,6 +33,9 @@ public sealed record BenchOptions
     public IReadOnlyList<string> Systems { get; init; } = AllSystems;
     public string? OutputDirectory { get; init; }
     public string? Note { get; init; }
+
+    /// <summary>A results directory whose figures are to be drawn again from its benchmark.md.</summary>
+    public string? Replot { get; init; }
 
     /// <summary>Extra environment for the WebFrontend under test (e.g. GC settings to compare).</summary>
     public IReadOnlyDictionary<string, string?> FrontendEnvironment { get; init; } = new Dictionary<string, string?>();
@@ -88,6 +93,9 @@ public sealed record BenchOptions
                     break;
                 case "--out" when !string.IsNullOrWhiteSpace(value):
                     options = options with { OutputDirectory = Path.GetFullPath(value) };
+                    break;
+                case "--replot" when !string.IsNullOrWhiteSpace(value):
+                    options = options with { Replot = Path.GetFullPath(value) };
                     break;
                 case "--note" when !string.IsNullOrWhiteSpace(value):
                     options = options with { Note = value };

@@ -3,17 +3,6 @@ using System.Text;
 
 namespace AspireSse.Bench.Report;
 
-/// <summary>What the run was, and where, for the report's header.</summary>
-public sealed record RunDescription(
-    DateTimeOffset Started,
-    string Mode,
-    double TicksPerSecond,
-    TimeSpan Window,
-    int Rounds,
-    string Machine,
-    string LoadAtStart,
-    string? Note);
-
 /// <summary>The results as markdown: the table, ours against each peer, and the targets.</summary>
 public static class MarkdownReport
 {
