@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using AspireSse.ServiceDefaults;
+using AspireSse.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;

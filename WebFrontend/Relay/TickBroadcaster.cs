@@ -1,5 +1,5 @@
 using System.Globalization;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace AspireSse.WebFrontend.Relay;

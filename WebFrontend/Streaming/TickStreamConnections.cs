@@ -1,6 +1,6 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.WebFrontend.Relay;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;

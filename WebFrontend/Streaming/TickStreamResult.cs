@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.WebFrontend.Relay;
 using Microsoft.AspNetCore.Http.Features;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using AspireSse.ServiceDefaults;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.WebFrontend.Relay;
 
 namespace Microsoft.AspNetCore.Builder;

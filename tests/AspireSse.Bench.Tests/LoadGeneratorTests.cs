@@ -1,7 +1,7 @@
 using AspireSse.Bench.LoadGen;
 using AspireSse.Bench.Measurement;
 using AspireSse.Bench.Systems;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.TestSupport;
 
 namespace AspireSse.Bench.Tests;
