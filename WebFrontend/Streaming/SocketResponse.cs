@@ -4,7 +4,7 @@ using System.Text;
 using AspireSse.WebFrontend.Relay;
 using Microsoft.AspNetCore.Connections.Features;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace AspireSse.WebFrontend.Streaming;
 
 /// <summary>
 /// An SSE response written straight to the connection's socket instead of through Kestrel's

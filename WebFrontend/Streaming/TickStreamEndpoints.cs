@@ -1,5 +1,6 @@
 using System.Globalization;
 using AspireSse.WebFrontend.Relay;
+using AspireSse.WebFrontend.Streaming;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
 using AspireSse.Contracts;
 using AspireSse.WebFrontend.Relay;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace AspireSse.WebFrontend.Streaming;
 
 /// <summary>Why a stream was not opened: an HTTP status, a title and a reason for the client.</summary>
 internal sealed record StreamRefusal(int StatusCode, string Title, string Detail);

@@ -3,7 +3,7 @@ using AspireSse.Contracts;
 using AspireSse.WebFrontend.Relay;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace AspireSse.WebFrontend.Streaming;
 
 /// <summary>
 /// A stream opened through the HTTP pipeline (<see cref="TickStreamEndpoints"/>). On plain HTTP/1.1

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using AspireSse.Contracts;
 using AspireSse.WebFrontend.Relay;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace AspireSse.WebFrontend.Streaming;
 
 /// <summary>
 /// Writes one client's stream, whichever way it was opened: <c>hello</c>, then (when resuming) the
