@@ -1,4 +1,4 @@
-using AspireSse.ServiceDefaults;
+using AspireSse.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;

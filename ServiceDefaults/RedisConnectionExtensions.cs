@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using AspireSse.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,20 +31,5 @@ public static class RedisConnectionExtensions
         });
         builder.Services.AddHostedService<RedisReconnectCounter>();
         return builder;
-    }
-
-    // StackExchange.Redis reconnects silently; a reconnect rate is the first sign of a flaky Redis.
-    private sealed class RedisReconnectCounter(IConnectionMultiplexer connection, IMeterFactory meterFactory) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            var reconnects = meterFactory.Create(SseTelemetry.MeterName).CreateCounter<long>(
-                SseMetrics.RedisReconnects, "{reconnect}", "Redis connections restored after a failure");
-            connection.ConnectionRestored += (_, e) =>
-                reconnects.Add(1, new KeyValuePair<string, object?>("redis.connection.type", e.ConnectionType.ToString()));
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

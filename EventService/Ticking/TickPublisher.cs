@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using StackExchange.Redis;
 
 namespace AspireSse.EventService.Ticking;

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using AspireSse.ServiceDefaults;
+using AspireSse.Contracts;
 
 namespace AspireSse.EventService.Ticking;
 

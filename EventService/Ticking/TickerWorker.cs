@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using AspireSse.ServiceDefaults;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace AspireSse.EventService.Ticking;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using AspireSse.ServiceDefaults;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 
 namespace AspireSse.WebFrontend.Relay;
 

@@ -16,8 +16,8 @@ public enum RelayItemKind
 /// its place (and, for a tick, to measure how long it took to reach the client).
 /// </summary>
 /// <remarks>
-/// One instance is shared by every client the event goes to, so a client's queue holds 8-byte
-/// references rather than copies of the 48-byte event.
+/// One instance is shared by every client the event goes to, so a client's queue holds
+/// references rather than copies of the event.
 /// </remarks>
 public sealed record RelayItem(
     byte[] Frame, RelayItemKind Kind, string? Epoch = null, long Sequence = 0, DateTimeOffset PublishedAt = default);

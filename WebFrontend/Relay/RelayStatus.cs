@@ -1,4 +1,4 @@
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace AspireSse.WebFrontend.Relay;
@@ -118,9 +118,9 @@ public sealed partial class TickBroadcaster(
 
     // Called with the gate held. Every client gets a jittered retry, so a replica's clients do not
     // reconnect in lockstep; the jitter takes one of HelloVariants steps, and each step's hello is
-    // encoded once per position and shared, rather than once per client: encoding each left about
-    // 0.7 KB of garbage per connect, and with it idle RSS at 10 000 streams was 8.3 KB per
-    // connection instead of 6.7 KB (benchmark, 8 s windows, same sitting).
+    // encoded once per position and shared, rather than once per client: encoding each left garbage
+    // behind every connect, and that garbage counts in idle memory per connection until the next GC
+    // (see the README's Benchmark section).
     private RelayItem HelloItem()
     {
         if (_hellosEpoch != _epoch || _hellosSequence != _lastSequence)
@@ -281,9 +281,10 @@ public sealed partial class TickBroadcaster(
     }
 
     // Only queues: each client's writer sends. Sending from here instead (one send per client on this
-    // thread) was measured and dropped: at 10 000 clients it cost 19.5 µs per delivery on one thread
-    // and, split over both cores, still 12.5 µs with a p50 latency of 2 s, because a fan-out that
-    // falls behind then never batches; queued writers send a backlog in one write.
+    // thread) was measured and dropped: on one thread or split over the cores it cost more CPU per
+    // delivery than queueing, and split it added seconds of latency, because a fan-out that falls
+    // behind then never batches; queued writers send a backlog in one write (see the README's
+    // Benchmark section).
     private int EnqueueToAll(RelayItem item)
     {
         var delivered = 0;

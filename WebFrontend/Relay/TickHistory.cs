@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using StackExchange.Redis;
 
 namespace AspireSse.WebFrontend.Relay;

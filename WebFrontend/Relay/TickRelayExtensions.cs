@@ -1,4 +1,5 @@
 using AspireSse.WebFrontend.Relay;
+using AspireSse.WebFrontend.Streaming;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 

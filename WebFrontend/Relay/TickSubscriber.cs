@@ -1,6 +1,5 @@
 using System.Text.Json;
-using AspireSse.ServiceDefaults;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using StackExchange.Redis;
 
 namespace AspireSse.WebFrontend.Relay;

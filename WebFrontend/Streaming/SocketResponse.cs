@@ -4,13 +4,13 @@ using System.Text;
 using AspireSse.WebFrontend.Relay;
 using Microsoft.AspNetCore.Connections.Features;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace AspireSse.WebFrontend.Streaming;
 
 /// <summary>
 /// An SSE response written straight to the connection's socket instead of through Kestrel's
 /// response pipe: a batch of events is one non-blocking gathered send of the shared frames, with no
-/// copy into Kestrel's buffers and no hand-off to its send loop. At 10 000 clients this took the
-/// server CPU per delivered event from 12.3 to 11.2 µs (benchmark, 8 s windows, same build with
+/// copy into Kestrel's buffers and no hand-off to its send loop, so each delivered event costs the
+/// server less CPU (see the README's Benchmark section, measured with the same build and
 /// <c>TickStream:WriteToSocket</c> false and true).
 /// </summary>
 /// <remarks>
@@ -49,7 +49,7 @@ internal static class SocketResponse
     }
 
     // The head differs only in its Date, so it is built once a second and shared by every stream
-    // that starts in that second (10 000 reconnecting clients made 10 000 copies otherwise).
+    // that starts in that second (otherwise a burst of reconnecting clients makes a copy each).
     private static DatedHead? s_head;
 
     /// <summary>The status line and <see cref="TickStreamWriter.Headers"/>, as Kestrel would write them. Not to be modified.</summary>

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace AspireSse.WebFrontend.Streaming;
 
 /// <summary>Where a stream's frames go: gathered by <see cref="Write"/>, sent by <see cref="FlushAsync"/>.</summary>
 internal abstract class StreamOutput

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace AspireSse.WebFrontend.Streaming;
 
 /// <summary>
 /// The head of an HTTP/1.1 <c>GET /events</c> request, read from a connection's first bytes by
@@ -12,7 +12,7 @@ namespace Microsoft.AspNetCore.Builder;
 /// </summary>
 internal sealed record StreamRequestHead(int Length, string? LastEventId, string? TraceParent, string? TraceState)
 {
-    /// <summary>Longer heads are left to Kestrel; a browser's or YARP's is well under 2 KB.</summary>
+    /// <summary>Longer heads are left to Kestrel; a browser's or YARP's is a small fraction of this.</summary>
     public const int MaxLength = 8 * 1024;
 
     private static ReadOnlySpan<byte> Start => "GET /events"u8;
@@ -35,8 +35,9 @@ internal sealed record StreamRequestHead(int Length, string? LastEventId, string
     {
         head = null;
         var available = (int)Math.Min(buffer.Length, MaxLength);
-        // A head is parsed once per stream, but 10 000 clients reconnecting at once make that a
-        // burst: it is read in place, and only the values kept become strings.
+        // A head is parsed once per stream, but a replica's clients reconnecting at once (after a
+        // drain or a restart) make that a burst: it is read in place, and only the values kept
+        // become strings.
         Span<byte> copy = stackalloc byte[buffer.IsSingleSegment ? 0 : available];
         scoped ReadOnlySpan<byte> bytes;
         if (buffer.IsSingleSegment)

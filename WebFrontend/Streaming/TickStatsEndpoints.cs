@@ -1,17 +1,8 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using AspireSse.WebFrontend.Relay;
+using AspireSse.WebFrontend.Streaming;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Microsoft.AspNetCore.Builder;
-
-/// <summary>
-/// What one replica is doing right now: who it is, how many streams it serves, where the count
-/// stands, how many writes its live events took (events per write above 1 means batching), and
-/// how many streams were opened on each path (see <see cref="TickStreamPath"/>).
-/// </summary>
-public sealed record TickStreamStats(string Replica, int Clients, string? Epoch, long LastSequence, long Writes, long EventsWritten,
-    StreamsOpenedCount Opened);
 
 public static class TickStatsEndpoints
 {
@@ -39,7 +30,3 @@ public static class TickStatsEndpoints
             TickStatsJsonContext.Default.TickStreamStats);
     }
 }
-
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(TickStreamStats))]
-internal sealed partial class TickStatsJsonContext : JsonSerializerContext;

@@ -1,6 +1,6 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.WebFrontend.Admission;
 using AspireSse.WebFrontend.Relay;
 using Microsoft.AspNetCore.Connections;
@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace AspireSse.WebFrontend.Streaming;
 
 /// <summary>
 /// Answers <c>GET /events</c> below HTTP when it is the first request on a plain HTTP/1.1
@@ -162,33 +162,4 @@ internal sealed partial class TickStreamConnections(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The /events stream on connection {ConnectionId} failed and was closed")]
     private partial void LogStreamFailed(Exception exception, string connectionId);
-}
-
-public static class TickStreamConnectionsExtensions
-{
-    /// <summary>
-    /// Lets plain HTTP/1.1 endpoints answer a connection's first <c>GET /events</c> below HTTP
-    /// (<see cref="TickStreamConnections"/>), unless <c>TickStream:AnswerBelowHttp</c> or
-    /// <c>TickStream:WriteToSocket</c> is false.
-    /// </summary>
-    public static IHostApplicationBuilder AddTickStreamConnections(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<TickStreamConnections>();
-        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<TickStreamOptions>>((kestrel, stream) =>
-        {
-            if (!stream.Value.AnswerBelowHttp || !stream.Value.WriteToSocket)
-            {
-                return;
-            }
-
-            // Endpoint defaults reach every endpoint, from URLs and configuration alike. TLS added to
-            // an endpoint runs after this, so these bytes are never encrypted; ServeAsync checks anyway.
-            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Use(next =>
-            {
-                var connections = endpoint.ApplicationServices.GetRequiredService<TickStreamConnections>();
-                return connection => connections.ServeAsync(connection, next);
-            }));
-        });
-        return builder;
-    }
 }

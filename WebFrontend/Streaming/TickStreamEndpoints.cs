@@ -1,6 +1,7 @@
 using System.Globalization;
 using AspireSse.WebFrontend.Admission;
 using AspireSse.WebFrontend.Relay;
+using AspireSse.WebFrontend.Streaming;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 

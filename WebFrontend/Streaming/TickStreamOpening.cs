@@ -1,8 +1,8 @@
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.WebFrontend.Admission;
 using AspireSse.WebFrontend.Relay;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace AspireSse.WebFrontend.Streaming;
 
 /// <summary>Why a stream was not opened: an HTTP status, a title and a reason for the client.</summary>
 internal sealed record StreamRefusal(int StatusCode, string Title, string Detail);

@@ -1,9 +1,9 @@
 using System.Net.Sockets;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.WebFrontend.Relay;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace AspireSse.WebFrontend.Streaming;
 
 /// <summary>
 /// A stream opened through the HTTP pipeline (<see cref="TickStreamEndpoints"/>). On plain HTTP/1.1

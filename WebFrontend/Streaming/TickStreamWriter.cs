@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using AspireSse.ServiceDefaults;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.WebFrontend.Relay;
 
-namespace Microsoft.AspNetCore.Builder;
+namespace AspireSse.WebFrontend.Streaming;
 
 /// <summary>
 /// Writes one client's stream, whichever way it was opened: <c>hello</c>, then (when resuming) the
@@ -13,9 +12,10 @@ namespace Microsoft.AspNetCore.Builder;
 /// <remarks>
 /// Events are pre-encoded frames (<see cref="SseFrame"/>) and go out in batches: when several are
 /// queued (a burst, or a client whose socket drains slower than ticks arrive) they leave in one
-/// write and one syscall instead of one each: a paused client catching up about 1 000 ticks got
-/// them in 81 writes on the socket and 431 through Kestrel's pipe, whose own 64 KB buffer takes
-/// single events until it fills (test <c>EventsQueuedBehindASlowReaderLeaveTogetherInOneWrite</c>).
+/// write and one syscall instead of one each. A paused client catching up gets its backlog in far
+/// fewer writes than events, fewer still on the socket than through Kestrel's pipe, whose own
+/// buffer takes single events until it fills (test
+/// <c>EventsQueuedBehindASlowReaderLeaveTogetherInOneWrite</c> reports the counts).
 /// </remarks>
 internal sealed class TickStreamWriter(TickBroadcaster broadcaster, TickHistory history, RelayMetrics metrics, TimeProvider time)
 {
@@ -35,7 +35,7 @@ internal sealed class TickStreamWriter(TickBroadcaster broadcaster, TickHistory 
     ];
 
     // A batch lives only from TakeAll to the last Write, with no await in between, so one list per
-    // thread serves every client instead of one per client (about 0.1 KB each at 10 000 streams).
+    // thread serves every client instead of one per client, which every idle stream would hold.
     [ThreadStatic]
     private static List<RelayItem>? t_batch;
 

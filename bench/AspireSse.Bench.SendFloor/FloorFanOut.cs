@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using AspireSse.Bench.Systems;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using StackExchange.Redis;
 
 namespace AspireSse.Bench.SendFloor;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using Microsoft.AspNetCore.SignalR;
 using StackExchange.Redis;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using Aspire.Hosting.ApplicationModel;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.SystemTesting;
 using AspireSse.TestSupport;
 using Xunit;

@@ -1,7 +1,7 @@
 using AspireSse.Bench.LoadGen;
 using AspireSse.Bench.Measurement;
 using AspireSse.Bench.Systems;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.TestSupport;
 
 namespace AspireSse.Bench.Tests;
@@ -42,7 +42,8 @@ public sealed class LoadGeneratorTests
         Assert.Equal(0, report.Dropped);
         Assert.Equal(report.Received, load.Latency.Count);
         Assert.True(load.Latency.Percentile(50) > 0, "latencies were parsed from publishedAt");
-        // A tick event is about 170 bytes with its SSE framing: an order of magnitude, not a size check.
+        // Bytes per tick event, SSE framing included (the README's Benchmark section gives the size):
+        // an order of magnitude, not a size check.
         Assert.InRange((double)load.Bytes / report.Received, 100, 400);
     }
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.TestSupport;
 using StackExchange.Redis;
 

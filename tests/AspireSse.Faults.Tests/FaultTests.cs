@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.SystemTesting;
 using AspireSse.TestSupport;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using AspireSse.ServiceDefaults;
+using AspireSse.Contracts;
 using AspireSse.SystemTesting;
 using AspireSse.Telemetry.Tests.Dashboard;
 using AspireSse.TestSupport;

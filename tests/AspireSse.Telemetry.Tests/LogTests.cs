@@ -1,4 +1,4 @@
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.Telemetry.Tests.Dashboard;
 using AspireSse.TestSupport;
 

@@ -1,5 +1,4 @@
-using AspireSse.ServiceDefaults;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.SystemTesting;
 using AspireSse.Telemetry.Tests.Dashboard;
 using AspireSse.TestSupport;

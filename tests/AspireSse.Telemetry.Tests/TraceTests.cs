@@ -1,4 +1,4 @@
-using AspireSse.ServiceDefaults;
+using AspireSse.Contracts;
 using AspireSse.SystemTesting;
 using AspireSse.Telemetry.Tests.Dashboard;
 using AspireSse.TestSupport;

@@ -1,4 +1,4 @@
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using StackExchange.Redis;
 
 namespace AspireSse.TestSupport;

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using AspireSse.TestSupport.Processes;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.TestSupport;
+using AspireSse.TestSupport.Processes;
 
 namespace AspireSse.WebFrontend.Tests;
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
+using AspireSse.WebFrontend.Streaming;
 
 namespace AspireSse.WebFrontend.Tests;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
-using AspireSse.ServiceDefaults;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.WebFrontend.Relay;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
-using AspireSse.TestSupport.Processes;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using AspireSse.TestSupport;
+using AspireSse.TestSupport.Processes;
 
 namespace AspireSse.WebFrontend.Tests;
 

@@ -9,7 +9,10 @@ namespace AspireSse.Bench.LoadGen;
 /// </summary>
 public abstract class ClientConnection : IDisposable
 {
-    /// <summary>Big enough for a burst of several events per read; small enough for 10 000 clients.</summary>
+    /// <summary>
+    /// Big enough for a burst of several events per read; small enough to keep one per client at the
+    /// largest client count.
+    /// </summary>
     protected const int BufferSize = 4096;
 
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -72,7 +75,7 @@ public abstract class ClientConnection : IDisposable
         catch (Exception ex)
         {
             // Whatever ends one connection is that connection's result, reported with the rest;
-            // it must not take the other 9 999 down with it.
+            // it must not take the others down with it.
             if (!_closing)
             {
                 Error = ex is IOException or SocketException or InvalidDataException or OperationCanceledException

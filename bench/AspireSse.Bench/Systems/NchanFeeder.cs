@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
-using AspireSse.ServiceDefaults.Ticks;
+using AspireSse.Contracts;
 using StackExchange.Redis;
 
 namespace AspireSse.Bench.Systems;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using AspireSse.Bench.LoadGen;
+using AspireSse.Contracts;
 using AspireSse.TestSupport.Processes;
-using AspireSse.ServiceDefaults.Ticks;
 using StackExchange.Redis;
 
 namespace AspireSse.Bench.Systems;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using AspireSse.ServiceDefaults;
+using AspireSse.Contracts;
 using AspireSse.SystemTesting;
 using Microsoft.Playwright;
 

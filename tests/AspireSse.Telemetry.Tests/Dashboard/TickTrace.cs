@@ -1,4 +1,4 @@
-using AspireSse.ServiceDefaults;
+using AspireSse.Contracts;
 
 namespace AspireSse.Telemetry.Tests.Dashboard;
 

@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace AspireSse.ServiceDefaults.Ticks;
+namespace AspireSse.Contracts;
 
 /// <summary>
 /// Where ticks live in Redis. Both services must agree on these, so they are defined once.

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace AspireSse.ServiceDefaults;
+namespace AspireSse.Contracts;
 
 /// <summary>
 /// The one ActivitySource and Meter both services emit on, registered with OpenTelemetry by

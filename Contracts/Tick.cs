@@ -1,4 +1,4 @@
-namespace AspireSse.ServiceDefaults.Ticks;
+namespace AspireSse.Contracts;
 
 /// <summary>
 /// One counter tick as it travels through Redis: on the pub/sub channel and in the history stream.

@@ -1,4 +1,4 @@
-namespace AspireSse.ServiceDefaults;
+namespace AspireSse.Contracts;
 
 /// <summary>
 /// The names of every instrument on the <see cref="SseTelemetry.MeterName"/> meter. Both services

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
-namespace AspireSse.ServiceDefaults.Ticks;
+namespace AspireSse.Contracts;
 
 /// <summary>
 /// A tick's SSE id, <c>&lt;epoch&gt;-&lt;sequence&gt;</c> (e.g. <c>3fa81c02-42</c>): what a browser

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace AspireSse.ServiceDefaults.Ticks;
+namespace AspireSse.Contracts;
 
 // Source-generated so that (de)serializing a tick costs no reflection on the hot path.
 [JsonSourceGenerationOptions(
