@@ -53,7 +53,7 @@ public sealed class TickStreamOptions
 
     /// <summary>
     /// Answer a plain HTTP/1.1 connection whose first request is <c>GET /events</c> below Kestrel's
-    /// HTTP layer, for about 6 KB less memory per idle stream (see <c>TickStreamConnections</c>).
+    /// HTTP layer, for less memory per idle stream (see <c>TickStreamConnections</c> and the README's Benchmark section).
     /// Such streams bypass middleware: false sends every stream through the HTTP pipeline.
     /// Needs <see cref="WriteToSocket"/>.
     /// </summary>
