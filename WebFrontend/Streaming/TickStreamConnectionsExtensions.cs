@@ -14,6 +14,7 @@ public static class TickStreamConnectionsExtensions
     /// </summary>
     public static IHostApplicationBuilder AddTickStreamConnections(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<FastPathEligibility>();
         builder.Services.AddSingleton<TickStreamConnections>();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<TickStreamOptions>>((kestrel, stream) =>
         {
