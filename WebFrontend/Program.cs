@@ -3,6 +3,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddTickRelay();
 builder.AddAdmission();
+builder.AddStreamAuthorization();
 builder.AddTickStreamConnections();
 
 var app = builder.Build();

@@ -54,7 +54,8 @@ public sealed class TickStreamOptions
     /// <summary>
     /// Answer a plain HTTP/1.1 connection whose first request is <c>GET /events</c> below Kestrel's
     /// HTTP layer, for less memory per idle stream (see <c>TickStreamConnections</c> and the README's Benchmark section).
-    /// Such streams bypass middleware: false sends every stream through the HTTP pipeline.
+    /// Such streams bypass middleware, so it turns itself off when the app protects <c>/events</c>
+    /// (see <c>FastPathEligibility</c>); false sends every stream through the HTTP pipeline regardless.
     /// Needs <see cref="WriteToSocket"/>.
     /// </summary>
     public bool AnswerBelowHttp { get; set; } = true;

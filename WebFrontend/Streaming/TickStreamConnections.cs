@@ -27,8 +27,9 @@ namespace AspireSse.WebFrontend.Streaming;
 /// </para>
 /// <para>
 /// What it gives up, and where the HTTP pipeline still serves: middleware does not see these
-/// requests (no authentication, host filtering, rate limiting or <c>http.server.*</c> metrics), so
-/// an app that needs them sets <c>TickStream:AnswerBelowHttp=false</c>. Everything this code does
+/// requests (nor <c>http.server.*</c> metrics), so as soon as the app has authentication, rate
+/// limiting or host filtering, or <c>/events</c> asks for authorization, rate limiting, CORS or a
+/// host, nothing is answered here (<see cref="FastPathEligibility"/>). Everything this code does
 /// not recognise, a refusal (bad id, id ahead of the latest tick, stream cap) included, goes to
 /// Kestrel untouched, as does a connection whose first request was something else.
 /// </para>
@@ -37,6 +38,7 @@ internal sealed partial class TickStreamConnections(
     TickBroadcaster broadcaster,
     TickHistory history,
     TickStreamWriter writer,
+    FastPathEligibility eligibility,
     AdmissionLimits limits,
     IOptions<AdmissionOptions> admission,
     ILogger<TickStreamConnections> logger)
@@ -46,7 +48,8 @@ internal sealed partial class TickStreamConnections(
     // return; otherwise every idle stream would keep that state too.
     public async Task ServeAsync(ConnectionContext connection, ConnectionDelegate next)
     {
-        if (connection.Features.Get<IConnectionSocketFeature>()?.Socket is not { } socket
+        if (!await eligibility.IsAllowedAsync()
+            || connection.Features.Get<IConnectionSocketFeature>()?.Socket is not { } socket
             || connection.Features.Get<ITlsConnectionFeature>() is not null)
         {
             await next(connection);

@@ -10,10 +10,12 @@ public static class TickStreamConnectionsExtensions
     /// <summary>
     /// Lets plain HTTP/1.1 endpoints answer a connection's first <c>GET /events</c> below HTTP
     /// (<see cref="TickStreamConnections"/>), unless <c>TickStream:AnswerBelowHttp</c> or
-    /// <c>TickStream:WriteToSocket</c> is false.
+    /// <c>TickStream:WriteToSocket</c> is false, or the app protects <c>/events</c>
+    /// (<see cref="FastPathEligibility"/>).
     /// </summary>
     public static IHostApplicationBuilder AddTickStreamConnections(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<FastPathEligibility>();
         builder.Services.AddSingleton<TickStreamConnections>();
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<TickStreamOptions>>((kestrel, stream) =>
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AspireSse.WebFrontend.Admission;
+using AspireSse.WebFrontend.Authorization;
 using AspireSse.WebFrontend.Relay;
 using AspireSse.WebFrontend.Streaming;
 using Microsoft.AspNetCore.Mvc;
@@ -16,16 +17,24 @@ public static class TickStreamEndpoints
     /// </summary>
     /// <remarks>
     /// A plain HTTP/1.1 connection whose first request is <c>GET /events</c> is answered before it
-    /// gets here (<see cref="TickStreamConnections"/>); this endpoint serves the rest, and every
-    /// refusal (400, 503) of both.
+    /// gets here (<see cref="TickStreamConnections"/>) unless this endpoint carries metadata that
+    /// only the HTTP pipeline honours (<see cref="FastPathEligibility"/>); this endpoint serves the
+    /// rest, and every refusal (400, 503) of both.
     /// </remarks>
     public static IEndpointRouteBuilder MapTickStream(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/events", StreamTicksAsync)
+        var stream = endpoints.MapGet("/events", StreamTicksAsync)
             .WithName("TickStream")
             .WithSummary("Live counter ticks as Server-Sent Events (hello, tick, heartbeat, reset, drain).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        if (endpoints.ServiceProvider.GetRequiredService<IOptions<StreamAuthorizationOptions>>().Value.IsEnabled)
+        {
+            // StreamAuthorization:ApiKey (AddStreamAuthorization). This metadata alone keeps such
+            // streams off the below-HTTP path (FastPathEligibility).
+            stream.RequireAuthorization();
+        }
+
         return endpoints;
     }
 

@@ -10,6 +10,7 @@ namespace AspireSse.WebFrontend.Tests;
 public sealed class TickStreamTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    private const string FastPathOff = "the fast path is off";
     private static readonly HttpClient Http = new() { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
@@ -120,6 +121,44 @@ public sealed class TickStreamTests
         var hello = events[0].Json.GetProperty("sequence").GetInt64();
         Assert.Equal(Enumerable.Range(1, 5).Select(i => hello + i), events.Where(e => e.Type == "tick").Take(5).Select(e => e.Sequence));
         await StreamPath.AssertOnlyAsync(path, frontend, Cancellation);
+        // Nothing protects /events (appsettings' AllowedHosts "*" included), so nothing turned the fast path off.
+        Assert.DoesNotContain(FastPathOff, frontend.RecentOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithStreamsProtectedByAnApiKeyAFreshConnectionGets401WithoutTheKeyAndWithItStreamsThroughTheHttpPipeline()
+    {
+        const string key = "a-key-for-the-tests-0123456789";
+        await using var harness = await StartSystemAsync(extra: new() { ["StreamAuthorization__ApiKey"] = key });
+        var frontend = harness.Services[^1];
+
+        // Each on a fresh connection: what the below-HTTP path would answer if it did not stand aside.
+        foreach (var sent in new[] { null, "not-the-key-0123456789abcdef" })
+        {
+            using var fresh = new HttpClient();
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(frontend.Url, "/events"));
+            if (sent is not null)
+            {
+                request.Headers.Add("X-Api-Key", sent);
+            }
+
+            using var refused = await fresh.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancellation);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Equal("ApiKey", Assert.Single(refused.Headers.WwwAuthenticate).Scheme);
+        }
+
+        using var http = await StreamPath.ClientAsync(StreamPath.Connection, frontend, Cancellation);
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+        await using var client = await SseTestClient.ConnectAsync(http, new Uri(frontend.Url, "/events"), Cancellation);
+        var events = await client.WaitForTicksAsync(3, Timeout, Cancellation);
+
+        Assert.Equal("hello", events[0].Type);
+        // A fresh connection, yet served by the endpoint (written to the socket), not below HTTP.
+        await StreamPath.AssertOnlyAsync(StreamPath.Socket, frontend, Cancellation);
+        var output = frontend.RecentOutput;
+        Assert.Contains(FastPathOff, output, StringComparison.Ordinal);
+        Assert.Contains("requires authorization", output, StringComparison.Ordinal);
+        Assert.Contains("schemes: ApiKey", output, StringComparison.Ordinal);
     }
 
     [Fact]
