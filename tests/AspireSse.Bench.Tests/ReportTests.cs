@@ -33,6 +33,29 @@ public sealed class ReportTests
     }
 
     [Fact]
+    public void AReportReadBackGivesTheRunAndRowsItWasWrittenFrom()
+    {
+        var run = new RunDescription(new DateTimeOffset(2026, 11, 24, 9, 30, 0, TimeSpan.Zero), "full", 10, TimeSpan.FromSeconds(30), 3,
+            "2 cores (AMD EPYC), 24 GiB", "2.10 / 1.00 / 0.50", null);
+        var path = Path.Combine(Directory.CreateTempSubdirectory("aspiresse-bench-report-").FullName, "benchmark.md");
+        try
+        {
+            File.WriteAllText(path, MarkdownReport.Render(run, Rows, []));
+
+            var (readRun, readRows) = MarkdownReportReader.Read(path);
+
+            Assert.Equal(run, readRun);
+            Assert.Equal(Rows.Select(r => (r.System, r.Clients, r.CpuMicrosecondsPerEvent, r.IdleKilobytesPerConnection, r.EventsLost)),
+                readRows.Select(r => (r.System, r.Clients, r.CpuMicrosecondsPerEvent, r.IdleKilobytesPerConnection, r.EventsLost)));
+            Assert.Equal(MarkdownReport.Render(run, Rows, []), MarkdownReport.Render(readRun, readRows, []));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
+    }
+
+    [Fact]
     public void EachFigureIsAPngOfTheChartSize()
     {
         var directory = Directory.CreateTempSubdirectory("aspiresse-bench-figures-").FullName;
