@@ -30,6 +30,14 @@ internal readonly record struct TickStreamOpening(TickClient? Client, TickId? Re
             resumeAfter = id;
         }
 
+        if (resumeAfter is not null && broadcaster.Epoch is null)
+        {
+            // Just started, and not yet told by Redis where the numbering stands: a stream opened now
+            // could not replay what the client missed, and would go on from the next live tick.
+            return Refuse(new StreamRefusal(StatusCodes.Status503ServiceUnavailable, "Starting",
+                "This replica does not know the latest tick yet, so it cannot resume a stream. Retry later."));
+        }
+
         if (limits.IsFull(broadcaster.ClientCount))
         {
             return Refuse(new StreamRefusal(StatusCodes.Status503ServiceUnavailable, "Too many streams",
