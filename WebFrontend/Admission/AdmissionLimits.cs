@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 namespace AspireSse.WebFrontend.Admission;
 
 /// <summary>
-/// The caps this replica runs with, set once at start from its real limits: connections Kestrel
-/// accepts at once, and streams it serves. Both ways a stream opens, and the readiness check, read
+/// The caps this replica runs with, set once at start from its real limits: connections open at
+/// once, and streams it serves. Both ways a stream opens, and the readiness check, read
 /// them here.
 /// </summary>
 public sealed partial class AdmissionLimits
