@@ -4,7 +4,7 @@ builder.AddServiceDefaults();
 builder.AddTickRelay();
 builder.AddAdmission();
 builder.AddStreamAuthorization();
-builder.AddTickStreamConnections();
+builder.AddFastPath();
 
 var app = builder.Build();
 

@@ -40,6 +40,7 @@ public sealed partial class TickBroadcaster(
     private readonly RelayItem?[] _hellos = new RelayItem?[HelloVariants];
     private string? _hellosEpoch;
     private long _hellosSequence = -1;
+    private bool _writersWaitForFlush;
 
     public long LastSequence
     {
@@ -233,9 +234,16 @@ public sealed partial class TickBroadcaster(
     }
 
     /// <summary>
-    /// With a <see cref="TickStreamOptions.FlushInterval"/>, live events are queued without waking
-    /// the writers; this wakes every writer that has some (see <see cref="FlushWorker"/>).
+    /// When set, live events are queued without waking the writers, and wait for <see cref="Flush"/>
+    /// (the fast path's <c>FlushWorker</c> sets it, with <c>FastPath:FlushInterval</c>).
     /// </summary>
+    public bool WritersWaitForFlush
+    {
+        get => Volatile.Read(ref _writersWaitForFlush);
+        set => Volatile.Write(ref _writersWaitForFlush, value);
+    }
+
+    /// <summary>Wakes every writer that has events queued (see <see cref="WritersWaitForFlush"/>).</summary>
     public void Flush()
     {
         TickClient[] clients;
@@ -288,7 +296,7 @@ public sealed partial class TickBroadcaster(
     private int EnqueueToAll(RelayItem item)
     {
         var delivered = 0;
-        var wake = options.Value.FlushInterval == TimeSpan.Zero;
+        var wake = !WritersWaitForFlush;
         List<TickClient>? slow = null;
         foreach (var client in Snapshot())
         {

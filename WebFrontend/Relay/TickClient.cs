@@ -189,7 +189,7 @@ public sealed class TickClient : IValueTaskSource<bool>, IDisposable
         }
     }
 
-    /// <summary>Wakes the writer if events are waiting (see <see cref="TickStreamOptions.FlushInterval"/>).</summary>
+    /// <summary>Wakes the writer if events are waiting (see <see cref="TickBroadcaster.WritersWaitForFlush"/>).</summary>
     internal void Flush()
     {
         lock (_lock)

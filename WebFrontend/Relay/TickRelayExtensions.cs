@@ -1,6 +1,7 @@
 using AspireSse.WebFrontend.Relay;
 using AspireSse.WebFrontend.Streaming;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
@@ -25,10 +26,11 @@ public static class TickRelayExtensions
         builder.Services.AddSingleton<RelayStatus>();
         builder.Services.AddSingleton<TickHistory>();
         builder.Services.AddSingleton<TickStreamWriter>();
+        // The plain output, unless the fast path (AddFastPath) has put its own in.
+        builder.Services.TryAddSingleton<IStreamOutputFactory, PipeOutputFactory>();
         builder.Services.AddHostedService<TickStreamDrain>();
         builder.Services.AddHostedService<TickSubscriber>();
         builder.Services.AddHostedService<HeartbeatWorker>();
-        builder.Services.AddHostedService<FlushWorker>();
 
         builder.Services.AddHealthChecks().AddCheck<RelayHealthCheck>("relay", tags: ["ready"]);
 

@@ -45,30 +45,6 @@ public sealed class TickStreamOptions
     [Range(0, 16 * 1024 * 1024, ErrorMessage = "TickStream:SocketSendBufferBytes must be between 0 and 16777216.")]
     public int SocketSendBufferBytes { get; set; }
 
-    /// <summary>
-    /// Write plain-text HTTP/1.1 streams straight to the connection's socket, so a tick costs one send
-    /// per client (see <c>SocketResponse</c>). False writes every stream through Kestrel's response pipe.
-    /// </summary>
-    public bool WriteToSocket { get; set; } = true;
-
-    /// <summary>
-    /// Answer a plain HTTP/1.1 connection whose first request is <c>GET /events</c> below Kestrel's
-    /// HTTP layer, for less memory per idle stream (see <c>TickStreamConnections</c> and the README's Benchmark section).
-    /// Such streams bypass middleware, so it turns itself off when the app protects <c>/events</c>
-    /// (see <c>FastPathEligibility</c>); false sends every stream through the HTTP pipeline regardless.
-    /// Needs <see cref="WriteToSocket"/>.
-    /// </summary>
-    public bool AnswerBelowHttp { get; set; } = true;
-
-    /// <summary>
-    /// 0 (the default) sends each live event as soon as it is queued. Above 0, live events wait up
-    /// to this long and every client's queued events leave together in one write: fewer sends, so
-    /// less CPU per event, for up to this much more latency (see the README's Benchmark section).
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:00:01",
-        ErrorMessage = "TickStream:FlushInterval must be between 0 and 1 second.")]
-    public TimeSpan FlushInterval { get; set; }
-
     /// <summary>A jittered reconnect delay: <see cref="ReconnectDelay"/> plus up to as much again.</summary>
     public TimeSpan JitteredReconnectDelay() => ReconnectDelay * (1 + Random.Shared.NextDouble());
 }

@@ -16,10 +16,10 @@ public static class TickStreamEndpoints
     /// connection, which cannot set headers).
     /// </summary>
     /// <remarks>
-    /// A plain HTTP/1.1 connection whose first request is <c>GET /events</c> is answered before it
-    /// gets here (<see cref="TickStreamConnections"/>) unless this endpoint carries metadata that
-    /// only the HTTP pipeline honours (<see cref="FastPathEligibility"/>); this endpoint serves the
-    /// rest, and every refusal (400, 503) of both.
+    /// With the fast path (<c>AddFastPath</c>), a plain HTTP/1.1 connection whose first request is
+    /// <c>GET /events</c> is answered before it gets here, unless this endpoint carries metadata that
+    /// only the HTTP pipeline honours (<c>FastPathEligibility</c>); this endpoint serves the rest,
+    /// and every refusal (400, 503) of both.
     /// </remarks>
     public static IEndpointRouteBuilder MapTickStream(this IEndpointRouteBuilder endpoints)
     {
@@ -43,7 +43,7 @@ public static class TickStreamEndpoints
         TickBroadcaster broadcaster,
         TickHistory history,
         TickStreamWriter writer,
-        IOptions<TickStreamOptions> options,
+        IStreamOutputFactory outputs,
         AdmissionLimits limits,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader,
         [FromQuery] string? lastEventId)
@@ -63,6 +63,6 @@ public static class TickStreamEndpoints
             return TypedResults.Problem(refusal.Detail, statusCode: refusal.StatusCode, title: refusal.Title);
         }
 
-        return new TickStreamResult(opening.Client!, opening.ResumeAfter, writer, options.Value);
+        return new TickStreamResult(opening.Client!, opening.ResumeAfter, writer, outputs);
     }
 }

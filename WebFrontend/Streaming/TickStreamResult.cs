@@ -1,16 +1,13 @@
-using System.Net.Sockets;
 using AspireSse.Contracts;
 using AspireSse.WebFrontend.Relay;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace AspireSse.WebFrontend.Streaming;
 
 /// <summary>
-/// A stream opened through the HTTP pipeline (<see cref="TickStreamEndpoints"/>). On plain HTTP/1.1
-/// it is written straight to the socket (<see cref="SocketResponse"/>), elsewhere (HTTPS, HTTP/2,
-/// <c>TickStream:WriteToSocket=false</c>) through Kestrel's response pipe.
+/// A stream opened through the HTTP pipeline (<see cref="TickStreamEndpoints"/>), written where
+/// <see cref="IStreamOutputFactory"/> says: Kestrel's response pipe, unless the fast path takes the socket.
 /// </summary>
-internal sealed class TickStreamResult(TickClient client, TickId? resumeAfter, TickStreamWriter writer, TickStreamOptions options)
+internal sealed class TickStreamResult(TickClient client, TickId? resumeAfter, TickStreamWriter writer, IStreamOutputFactory outputs)
     : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
@@ -22,50 +19,20 @@ internal sealed class TickStreamResult(TickClient client, TickId? resumeAfter, T
         // A client that left ends the wait for its next event.
         using var left = httpContext.RequestAborted.UnsafeRegister(static state => ((TickClient)state!).Complete(), client);
 
-        var socket = SocketResponse.TryTake(httpContext, options);
-        StreamOutput output;
-        if (socket is null)
-        {
-            var response = httpContext.Response;
-            foreach (var (name, value) in TickStreamWriter.Headers)
-            {
-                response.Headers[name] = value;
-            }
-
-            httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-            output = new PipeOutput(response.BodyWriter);
-        }
-        else
-        {
-            output = new SocketOutput(socket);
-            output.Write(writer.SocketHead());
-        }
-
+        var output = outputs.Start(httpContext);
+        var drained = false;
         try
         {
-            await writer.WriteAsync(client, resumeAfter, socket is null ? TickStreamPath.Pipe : TickStreamPath.Socket, output,
-                httpContext.RequestAborted);
-            if (socket is not null && !client.WasCut && !httpContext.RequestAborted.IsCancellationRequested)
-            {
-                // The stream ended on purpose (drain): the client reads to the end, then reconnects.
-                socket.Shutdown(SocketShutdown.Send);
-            }
+            await writer.WriteAsync(client, resumeAfter, output, httpContext.RequestAborted);
+            drained = !client.WasCut && !httpContext.RequestAborted.IsCancellationRequested;
         }
         catch (OperationCanceledException) when (httpContext.RequestAborted.IsCancellationRequested)
         {
             // The client left, or was cut: nothing more to send.
         }
-        catch (Exception ex) when (socket is not null && ex is SocketException or ObjectDisposedException)
-        {
-            // The client left while we were writing to its socket.
-        }
         finally
         {
-            if (socket is not null)
-            {
-                // Kestrel never started this response; it must not write one after our stream.
-                httpContext.Abort();
-            }
+            output.End(drained);
         }
     }
 }

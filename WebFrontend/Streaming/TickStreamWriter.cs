@@ -13,8 +13,8 @@ namespace AspireSse.WebFrontend.Streaming;
 /// Events are pre-encoded frames (<see cref="SseFrame"/>) and go out in batches: when several are
 /// queued (a burst, or a client whose socket drains slower than ticks arrive) they leave in one
 /// write and one syscall instead of one each. A paused client catching up gets its backlog in far
-/// fewer writes than events, fewer still on the socket than through Kestrel's pipe, whose own
-/// buffer takes single events until it fills (test
+/// fewer writes than events (fewer still with the fast path's socket output than through Kestrel's
+/// pipe, whose own buffer takes single events until it fills) (test
 /// <c>EventsQueuedBehindASlowReaderLeaveTogetherInOneWrite</c> reports the counts).
 /// </remarks>
 internal sealed class TickStreamWriter(TickBroadcaster broadcaster, TickHistory history, RelayMetrics metrics, TimeProvider time)
@@ -40,25 +40,23 @@ internal sealed class TickStreamWriter(TickBroadcaster broadcaster, TickHistory 
     private static List<RelayItem>? t_batch;
 
     /// <summary>The whole stream: its opening, then the live events until it ends.</summary>
-    public async Task WriteAsync(TickClient client, TickId? resumeAfter, string path, StreamOutput output,
-        CancellationToken cancellationToken)
+    public async Task WriteAsync(TickClient client, TickId? resumeAfter, StreamOutput output, CancellationToken cancellationToken)
     {
-        if (await WriteOpeningAsync(client, resumeAfter, path, output, cancellationToken))
+        if (await WriteOpeningAsync(client, resumeAfter, output, cancellationToken))
         {
             await WriteLiveAsync(client, output, cancellationToken);
         }
     }
 
     /// <summary>
-    /// The <c>hello</c> and any replay, flushed. <paramref name="path"/> (a <see cref="TickStreamPath"/>)
-    /// is counted and tagged on the current span.
+    /// The <c>hello</c> and any replay, flushed. The output's path is counted and tagged on the current span.
     /// </summary>
     /// <returns>False when the client went away.</returns>
-    public async Task<bool> WriteOpeningAsync(TickClient client, TickId? resumeAfter, string path, StreamOutput output,
+    public async Task<bool> WriteOpeningAsync(TickClient client, TickId? resumeAfter, StreamOutput output,
         CancellationToken cancellationToken)
     {
-        metrics.StreamOpened(path);
-        Activity.Current?.SetTag(SseMetrics.StreamPathTag, path);
+        metrics.StreamOpened(output.Path);
+        Activity.Current?.SetTag(SseMetrics.StreamPathTag, output.Path);
         if (client.TryRead(out var hello))
         {
             output.Write(hello.Frame);
@@ -88,9 +86,6 @@ internal sealed class TickStreamWriter(TickBroadcaster broadcaster, TickHistory 
 
         return await output.FlushAsync(cancellationToken);
     }
-
-    /// <summary>The head of a response written to the socket (<see cref="SocketResponse.Head"/>), dated now.</summary>
-    public byte[] SocketHead() => SocketResponse.Head(time.GetUtcNow());
 
     /// <summary>Live events, a batch per write, until the client is completed or goes away.</summary>
     public async Task WriteLiveAsync(TickClient client, StreamOutput output, CancellationToken cancellationToken)

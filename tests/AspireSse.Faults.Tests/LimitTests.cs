@@ -64,7 +64,7 @@ public sealed partial class LimitTests
         {
             ["Admission__OpenFileLimit"] = OpenFileLimit,
             ["Admission__RequestHeadTimeout"] = timeout.ToString("c", CultureInfo.InvariantCulture),
-            ["TickStream__AnswerBelowHttp"] = answerBelowHttp ? "true" : "false",
+            ["FastPath__AnswerBelowHttp"] = answerBelowHttp ? "true" : "false",
         });
         var replica = Assert.Single(run.System.Instances(Limited));
         var pid = run.System.ProcessIdOf(replica);

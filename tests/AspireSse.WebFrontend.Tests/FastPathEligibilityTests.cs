@@ -1,5 +1,5 @@
 using System.Threading.RateLimiting;
-using AspireSse.WebFrontend.Streaming;
+using AspireSse.WebFrontend.FastPath;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;

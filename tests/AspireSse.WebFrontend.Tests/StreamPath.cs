@@ -7,7 +7,7 @@ namespace AspireSse.WebFrontend.Tests;
 /// The three ways a replica opens a stream (<c>aspiresse.sse.path</c>), and how a test makes a
 /// client take each: a fresh connection is answered below HTTP; a connection that already carried
 /// another request goes through the HTTP pipeline and is written to the socket; with
-/// <c>TickStream:WriteToSocket=false</c> everything goes through Kestrel's response pipe.
+/// <c>FastPath:WriteToSocket=false</c> everything goes through Kestrel's response pipe.
 /// </summary>
 public static class StreamPath
 {
@@ -17,7 +17,7 @@ public static class StreamPath
 
     /// <summary>The replica settings that allow <paramref name="path"/>.</summary>
     public static Dictionary<string, string?> Settings(string path) =>
-        new() { ["TickStream__WriteToSocket"] = path == Pipe ? "false" : "true" };
+        new() { ["FastPath__WriteToSocket"] = path == Pipe ? "false" : "true" };
 
     /// <summary>
     /// An HttpClient whose next <c>/events</c> request takes <paramref name="path"/> (given

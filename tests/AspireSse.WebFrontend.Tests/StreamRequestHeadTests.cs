@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using AspireSse.WebFrontend.Streaming;
+using AspireSse.WebFrontend.FastPath;
 
 namespace AspireSse.WebFrontend.Tests;
 

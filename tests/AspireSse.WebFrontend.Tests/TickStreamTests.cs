@@ -244,7 +244,7 @@ public sealed class TickStreamTests
     {
         // Ticks every 20 ms, writers woken every 200 ms: about ten ticks per write.
         await using var harness = await StartSystemAsync(tickInterval: "00:00:00.020",
-            extra: new() { ["TickStream__FlushInterval"] = "00:00:00.200" });
+            extra: new() { ["FastPath__FlushInterval"] = "00:00:00.200" });
         var frontend = harness.Services[^1];
         await using var client = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation);
 
@@ -339,7 +339,7 @@ public sealed class TickStreamTests
         var webFrontend = new Dictionary<string, string?>
         {
             ["TickStream__HeartbeatInterval"] = heartbeat,
-            ["TickStream__WriteToSocket"] = writeToSocket ? "true" : "false",
+            ["FastPath__WriteToSocket"] = writeToSocket ? "true" : "false",
             ["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=webfrontend-under-test",
         };
         foreach (var (key, value) in extra ?? [])

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Extensions.Options;
 
-namespace AspireSse.WebFrontend.Streaming;
+namespace AspireSse.WebFrontend.FastPath;
 
 /// <summary>
 /// Whether <see cref="TickStreamConnections"/> may answer <c>GET /events</c> below HTTP: only when

@@ -1,17 +1,15 @@
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text;
-using AspireSse.WebFrontend.Relay;
-using Microsoft.AspNetCore.Connections.Features;
+using AspireSse.WebFrontend.Streaming;
 
-namespace AspireSse.WebFrontend.Streaming;
+namespace AspireSse.WebFrontend.FastPath;
 
 /// <summary>
 /// An SSE response written straight to the connection's socket instead of through Kestrel's
 /// response pipe: a batch of events is one non-blocking gathered send of the shared frames, with no
 /// copy into Kestrel's buffers and no hand-off to its send loop, so each delivered event costs the
 /// server less CPU (see the README's Benchmark section, measured with the same build and
-/// <c>TickStream:WriteToSocket</c> false and true).
+/// <c>FastPath:WriteToSocket</c> false and true).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -25,29 +23,12 @@ namespace AspireSse.WebFrontend.Streaming;
 /// Used only where it is safe: plain-text HTTP/1.1 on Kestrel's socket transport, the response not
 /// started. An HTTP/1.1 client sends a request only after it has read the previous response on that
 /// connection (no browser or HttpClient pipelines), so nothing of Kestrel's can still be queued
-/// ahead of our bytes. HTTPS, HTTP/2 and HTTP/3 use Kestrel's pipe, as does
-/// <c>TickStream:WriteToSocket=false</c>.
+/// ahead of our bytes (<see cref="SocketOutputFactory"/> checks all of it). HTTPS, HTTP/2 and
+/// HTTP/3 use Kestrel's pipe, as does <c>FastPath:WriteToSocket=false</c>.
 /// </para>
 /// </remarks>
 internal static class SocketResponse
 {
-    /// <summary>The connection's socket when the stream can be written to it directly, else null.</summary>
-    public static Socket? TryTake(HttpContext context, TickStreamOptions options)
-    {
-        if (!options.WriteToSocket || context.Request.IsHttps || !HttpMethods.IsGet(context.Request.Method)
-            || !HttpProtocol.IsHttp11(context.Request.Protocol) || context.Response.HasStarted
-            || context.Features.Get<IConnectionSocketFeature>()?.Socket is not { Connected: true } socket)
-        {
-            return null;
-        }
-
-        // A send must never wait for a slow client: with a full send buffer it returns WouldBlock at
-        // once, and only then does SocketOutput await the rest. Kestrel's own reads are asynchronous
-        // and do not depend on this setting.
-        socket.Blocking = false;
-        return socket;
-    }
-
     // The head differs only in its Date, so it is built once a second and shared by every stream
     // that starts in that second (otherwise a burst of reconnecting clients makes a copy each).
     private static DatedHead? s_head;

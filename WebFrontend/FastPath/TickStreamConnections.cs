@@ -1,14 +1,14 @@
 using System.IO.Pipelines;
-using System.Net.Sockets;
 using AspireSse.Contracts;
 using AspireSse.WebFrontend.Admission;
 using AspireSse.WebFrontend.Relay;
+using AspireSse.WebFrontend.Streaming;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
-namespace AspireSse.WebFrontend.Streaming;
+namespace AspireSse.WebFrontend.FastPath;
 
 /// <summary>
 /// Answers <c>GET /events</c> below HTTP when it is the first request on a plain HTTP/1.1
@@ -39,6 +39,7 @@ internal sealed partial class TickStreamConnections(
     TickHistory history,
     TickStreamWriter writer,
     FastPathEligibility eligibility,
+    TimeProvider time,
     AdmissionLimits limits,
     IOptions<AdmissionOptions> admission,
     ILogger<TickStreamConnections> logger)
@@ -76,10 +77,11 @@ internal sealed partial class TickStreamConnections(
         // The client hung up (or the connection was aborted): end the wait for its next event.
         using var left = connection.ConnectionClosed.UnsafeRegister(static state => ((TickClient)state!).Complete(), client);
 
-        // As on the HTTP path (SocketResponse): a send never waits for a slow client.
+        // As on the HTTP path (SocketOutputFactory): a send never waits for a slow client.
         socket.Blocking = false;
-        var output = new SocketOutput(socket);
-        output.Write(writer.SocketHead());
+        var output = new SocketOutput(socket, TickStreamPath.Connection, request: null);
+        output.Write(SocketResponse.Head(time.GetUtcNow()));
+        var drained = false;
         try
         {
             if (await WriteOpeningAsync(client, accepted, output, connection.ConnectionClosed))
@@ -87,13 +89,9 @@ internal sealed partial class TickStreamConnections(
                 await writer.WriteLiveAsync(client, output, connection.ConnectionClosed);
             }
 
-            if (!client.WasCut && !connection.ConnectionClosed.IsCancellationRequested)
-            {
-                // The stream ended on purpose (drain): the client reads to the end, then reconnects.
-                socket.Shutdown(SocketShutdown.Send);
-            }
+            drained = !client.WasCut && !connection.ConnectionClosed.IsCancellationRequested;
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (OperationCanceledException)
         {
             // The client left, or was cut, while we were writing.
         }
@@ -102,6 +100,10 @@ internal sealed partial class TickStreamConnections(
             // Kestrel would log this as an unhandled connection error; say which stream it was.
             LogStreamFailed(ex, connection.ConnectionId);
             connection.Abort();
+        }
+        finally
+        {
+            output.End(drained);
         }
     }
 
@@ -154,7 +156,7 @@ internal sealed partial class TickStreamConnections(
     private async Task<bool> WriteOpeningAsync(TickClient client, AcceptedStream accepted, StreamOutput output, CancellationToken cancellationToken)
     {
         using var span = RelayActivities.StartOpening(accepted.TraceParent, accepted.TraceState);
-        return await writer.WriteOpeningAsync(client, accepted.ResumeAfter, TickStreamPath.Connection, output, cancellationToken);
+        return await writer.WriteOpeningAsync(client, accepted.ResumeAfter, output, cancellationToken);
     }
 
     private sealed record AcceptedStream(TickClient? Client, TickId? ResumeAfter, string? TraceParent, string? TraceState)

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
 
-namespace AspireSse.WebFrontend.Streaming;
+namespace AspireSse.WebFrontend.FastPath;
 
 /// <summary>
 /// The head of an HTTP/1.1 <c>GET /events</c> request, read from a connection's first bytes by
