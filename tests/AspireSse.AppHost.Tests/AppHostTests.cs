@@ -61,10 +61,13 @@ public sealed class AppHostTests
             $"the standby {standby.ResourceId} to say it stands by", Cancellation);
     }
 
-    [Fact]
-    public async Task ThirtyClientsThroughTheOneUrlSeeConsecutiveTicksFromSeveralReplicas()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task ThirtyClientsThroughTheOneUrlSeeConsecutiveTicksFromSeveralReplicas(FastPathMode fastPath)
     {
-        await using var system = await RunningSystem.StartAsync(new SystemSettings { TickInterval = TimeSpan.FromMilliseconds(200) }, Cancellation);
+        await using var system = await RunningSystem.StartAsync(
+            new SystemSettings { TickInterval = TimeSpan.FromMilliseconds(200), FastPath = fastPath }, Cancellation);
         using var http = new HttpClient { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
 
         var clients = new List<SseTestClient>();

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Aspire.Hosting.ApplicationModel;
 using AspireSse.SystemTesting;
+using AspireSse.TestSupport;
 using Microsoft.Playwright;
 
 namespace AspireSse.Browser.Tests;
@@ -29,13 +30,13 @@ internal sealed class BrowserRun : IAsyncDisposable
 
     public IBrowser Browser { get; }
 
-    public static async Task<BrowserRun> StartAsync(CancellationToken cancellationToken)
+    public static async Task<BrowserRun> StartAsync(CancellationToken cancellationToken, FastPathMode fastPath = FastPathMode.On)
     {
         // Before anything starts: without a browser there is nothing to test, and it should say so.
         var chromium = SystemChromium.ExecutablePath;
 
         // Ten ticks a second: counters visibly advance within a second, and a fault lands mid-stream.
-        var settings = new SystemSettings { TickInterval = TimeSpan.FromMilliseconds(100) };
+        var settings = new SystemSettings { TickInterval = TimeSpan.FromMilliseconds(100), FastPath = fastPath };
         settings.WebFrontend["TickStream__ReconnectDelay"] = "00:00:00.200";
         settings.WebFrontend["TickStream__DrainDelay"] = "00:00:01";
         settings.WebFrontend["TickStream__HeartbeatInterval"] = "00:00:01";

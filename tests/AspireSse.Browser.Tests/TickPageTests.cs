@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using AspireSse.SystemTesting;
+using AspireSse.TestSupport;
 using static Microsoft.Playwright.Assertions;
 
 namespace AspireSse.Browser.Tests;
@@ -16,10 +17,12 @@ public sealed partial class TickPageTests
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task PageShowsAdvancingTicksWithinSeconds()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task PageShowsAdvancingTicksWithinSeconds(FastPathMode fastPath)
     {
-        await using var run = await BrowserRun.StartAsync(Cancellation);
+        await using var run = await BrowserRun.StartAsync(Cancellation, fastPath);
         await using var context = await run.NewContextAsync();
 
         var page = await run.OpenPageAsync(context);
@@ -79,10 +82,12 @@ public sealed partial class TickPageTests
         await Screenshots.SaveAsync(tabs[^1].Page, "ten-tabs-share-one-connection");
     }
 
-    [Fact]
-    public async Task PageContinuesWithoutGapWhenItsReplicaDies()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task PageContinuesWithoutGapWhenItsReplicaDies(FastPathMode fastPath)
     {
-        await using var run = await BrowserRun.StartAsync(Cancellation);
+        await using var run = await BrowserRun.StartAsync(Cancellation, fastPath);
         await using var context = await run.NewContextAsync();
         var page = await run.OpenPageAsync(context);
         await page.WaitForTicksAsync(10, Cancellation);

@@ -14,9 +14,12 @@ internal sealed class FaultRun : IAsyncDisposable
 
     private readonly List<BrowserLikeSseClient> _clients = [];
 
-    private FaultRun(RunningSystem system) => System = system;
+    private FaultRun(RunningSystem system, FastPathMode fastPath) => (System, FastPath) = (system, fastPath);
 
     public RunningSystem System { get; }
+
+    /// <summary>Whether the WebFrontends run with their fast path or as the plain pattern.</summary>
+    public FastPathMode FastPath { get; }
 
     public IReadOnlyList<BrowserLikeSseClient> Clients => _clients;
 
@@ -28,10 +31,10 @@ internal sealed class FaultRun : IAsyncDisposable
         ["TickStream__HeartbeatInterval"] = "00:00:01",
     };
 
-    public static async Task<FaultRun> StartAsync(CancellationToken cancellationToken, int clients = 50,
+    public static async Task<FaultRun> StartAsync(FastPathMode fastPath, CancellationToken cancellationToken, int clients = 50,
         Action<SystemSettings>? configure = null)
     {
-        var settings = new SystemSettings { TickInterval = TimeSpan.FromMilliseconds(20) };
+        var settings = new SystemSettings { TickInterval = TimeSpan.FromMilliseconds(20), FastPath = fastPath };
         settings.EventService["Ticks__LeaseTime"] = "00:00:01";
         foreach (var (key, value) in WebFrontendSettings)
         {
@@ -40,7 +43,7 @@ internal sealed class FaultRun : IAsyncDisposable
 
         configure?.Invoke(settings);
 
-        var run = new FaultRun(await RunningSystem.StartAsync(settings, cancellationToken));
+        var run = new FaultRun(await RunningSystem.StartAsync(settings, cancellationToken), fastPath);
         try
         {
             for (var i = 0; i < clients; i++)
@@ -100,6 +103,9 @@ internal sealed class FaultRun : IAsyncDisposable
 
         return DeliveryReport.For(_clients.Select(c => c.Ticks));
     }
+
+    /// <summary>The scenario's name in its <c>faults:</c> line: with <c>-plain</c> when the fast path is off.</summary>
+    public string Scenario(string name) => FastPath == FastPathMode.On ? name : $"{name}-plain";
 
     /// <summary>What the clients met at Aspire's proxy: reconnects, and attempts that got no stream.</summary>
     public string ProxyLine() =>

@@ -14,10 +14,12 @@ public sealed class FaultTests
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task ClientsLoseNothingWhenAReplicaIsKilled()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task ClientsLoseNothingWhenAReplicaIsKilled(FastPathMode fastPath)
     {
-        await using var run = await FaultRun.StartAsync(Cancellation);
+        await using var run = await FaultRun.StartAsync(fastPath, Cancellation);
 
         await run.System.KillAsync(run.System.WebFrontends[0], Cancellation);
 
@@ -26,10 +28,12 @@ public sealed class FaultTests
         Assert.Contains(run.Clients, c => c.Connections > 1);
     }
 
-    [Fact]
-    public async Task ClientsLoseNothingThroughARollingRestartOfEveryReplica()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task ClientsLoseNothingThroughARollingRestartOfEveryReplica(FastPathMode fastPath)
     {
-        await using var run = await FaultRun.StartAsync(Cancellation);
+        await using var run = await FaultRun.StartAsync(fastPath, Cancellation);
 
         // The dashboard's Restart command, one replica after another, each healthy before the next.
         foreach (var replica in run.System.WebFrontends)
@@ -42,10 +46,12 @@ public sealed class FaultTests
         Assert.All(run.Clients, c => Assert.True(c.Connections > 1, "every client was handed over at least once"));
     }
 
-    [Fact]
-    public async Task ClientsLoseNothingWhenRedisRestarts()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task ClientsLoseNothingWhenRedisRestarts(FastPathMode fastPath)
     {
-        await using var run = await FaultRun.StartAsync(Cancellation);
+        await using var run = await FaultRun.StartAsync(fastPath, Cancellation);
 
         await run.System.RestartRedisAsync(keepData: true, Cancellation);
 
@@ -54,10 +60,12 @@ public sealed class FaultTests
         Assert.All(run.Clients, c => Assert.Equal(0, c.Resets));
     }
 
-    [Fact]
-    public async Task ClientsLoseNothingWhenTheSubscriberConnectionsAreKilledInRedis()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task ClientsLoseNothingWhenTheSubscriberConnectionsAreKilledInRedis(FastPathMode fastPath)
     {
-        await using var run = await FaultRun.StartAsync(Cancellation);
+        await using var run = await FaultRun.StartAsync(fastPath, Cancellation);
         // The others reconnect at once and may miss nothing; the frozen one certainly misses ticks,
         // so its clients depend on the backfill.
         var frozen = run.System.WebFrontends[0];
@@ -71,10 +79,12 @@ public sealed class FaultTests
             $"{frozen.ResourceId} to log that it filled the ticks it missed from history", Cancellation);
     }
 
-    [Fact]
-    public async Task ClientsLoseNothingWhenTheLeadingEventServiceDies()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task ClientsLoseNothingWhenTheLeadingEventServiceDies(FastPathMode fastPath)
     {
-        await using var run = await FaultRun.StartAsync(Cancellation);
+        await using var run = await FaultRun.StartAsync(fastPath, Cancellation);
         var redis = await run.System.RedisAsync(Cancellation);
         var token = (string)(await redis.StringGetAsync(TickRedisKeys.Leader))!;
         var leader = Assert.Single(run.System.EventServices,
@@ -88,14 +98,16 @@ public sealed class FaultTests
         Assert.NotEqual(token, newToken);
     }
 
-    [Fact]
-    public async Task StalledClientIsCutAndResumesWithoutLossWhileOthersAreUnaffected()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task StalledClientIsCutAndResumesWithoutLossWhileOthersAreUnaffected(FastPathMode fastPath)
     {
         // The stalled client gets a WebFrontend of its own, outside the shared URL, with small socket
         // buffers and a short queue so that it overflows in seconds. The shared replicas keep the
         // defaults, so the only client that can be cut is the stalled one, however busy the machine is.
         const string Own = "webfrontend-stalled";
-        await using var run = await FaultRun.StartAsync(Cancellation, configure: s => s.ExtraWebFrontends[Own] = new()
+        await using var run = await FaultRun.StartAsync(fastPath, Cancellation, configure: s => s.ExtraWebFrontends[Own] = new()
         {
             ["TickStream__ClientQueueCapacity"] = "16",
             ["TickStream__SocketSendBufferBytes"] = "4096",
@@ -120,17 +132,19 @@ public sealed class FaultTests
         }
     }
 
-    [Fact]
-    public async Task EveryClientIsToldWhenRedisRestartsEmpty()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task EveryClientIsToldWhenRedisRestartsEmpty(FastPathMode fastPath)
     {
-        await using var run = await FaultRun.StartAsync(Cancellation);
+        await using var run = await FaultRun.StartAsync(fastPath, Cancellation);
         var redis = await run.System.RedisAsync(Cancellation);
         var oldEpoch = (string)(await redis.StringGetAsync(TickRedisKeys.Epoch))!;
 
         await run.System.RestartRedisAsync(keepData: false, Cancellation);
 
         var report = await run.WaitForRecoveryAsync(Cancellation);
-        report.Publish("redis-restart-empty", run.ProxyLine());
+        report.Publish(run.Scenario("redis-restart-empty"), run.ProxyLine());
         var newEpoch = (string)(await redis.StringGetAsync(TickRedisKeys.Epoch))!;
         Assert.NotEqual(oldEpoch, newEpoch);
         Assert.All(run.Clients, c =>
@@ -143,7 +157,7 @@ public sealed class FaultTests
 
     private static void AssertNothingLost(DeliveryReport report, string scenario, FaultRun run)
     {
-        report.Publish(scenario, run.ProxyLine());
+        report.Publish(run.Scenario(scenario), run.ProxyLine());
         Assert.True(report.Clients >= 50);
         Assert.Equal(0, report.Lost);
         Assert.Equal(0, report.Duplicated);

@@ -20,10 +20,12 @@ public sealed partial class LimitTests
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task AReplicaAtItsOpenFileLimitRefusesTheExcessAndServesThemOnceOthersLeave()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task AReplicaAtItsOpenFileLimitRefusesTheExcessAndServesThemOnceOthersLeave(FastPathMode fastPath)
     {
-        await using var run = await StartAsync(clients: 0, s => s.ExtraWebFrontends[Limited] = new()
+        await using var run = await StartAsync(fastPath, clients: 0, s => s.ExtraWebFrontends[Limited] = new()
         {
             ["Admission__OpenFileLimit"] = OpenFileLimit,
         });
@@ -49,22 +51,21 @@ public sealed partial class LimitTests
 
         var report = await run.WaitForRecoveryAsync(Cancellation, beyond: 10);
         var crashed = Crashed(run.System, (replica, pid));
-        report.Publish("fd-limit-streams", $"crashed={crashed} cap={cap} refused={excess.Sum(c => c.Refusals)}");
+        report.Publish(run.Scenario("fd-limit-streams"), $"crashed={crashed} cap={cap} refused={excess.Sum(c => c.Refusals)}");
         AssertNothingLost(report, crashed);
         Assert.All(excess, c => Assert.Equal(1, c.Connections));
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task SilentAndSlowConnectionsBeyondTheLimitAreCutWhileStreamsGoOn(bool answerBelowHttp)
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task SilentAndSlowConnectionsBeyondTheLimitAreCutWhileStreamsGoOn(FastPathMode fastPath)
     {
         var timeout = TimeSpan.FromSeconds(2);
-        await using var run = await StartAsync(clients: 0, s => s.ExtraWebFrontends[Limited] = new()
+        await using var run = await StartAsync(fastPath, clients: 0, s => s.ExtraWebFrontends[Limited] = new()
         {
             ["Admission__OpenFileLimit"] = OpenFileLimit,
             ["Admission__RequestHeadTimeout"] = timeout.ToString("c", CultureInfo.InvariantCulture),
-            ["FastPath__AnswerBelowHttp"] = answerBelowHttp ? "true" : "false",
         });
         var replica = Assert.Single(run.System.Instances(Limited));
         var pid = run.System.ProcessIdOf(replica);
@@ -114,17 +115,19 @@ public sealed partial class LimitTests
         var late = run.AddClient(server: replica.Url);
         var report = await run.WaitForRecoveryAsync(Cancellation, beyond: 10);
         var crashed = Crashed(run.System, (replica, pid));
-        report.Publish($"fd-limit-idle-sockets{(answerBelowHttp ? "" : "-http")}",
+        report.Publish(run.Scenario("fd-limit-idle-sockets"),
             $"crashed={crashed} silent={opened} byte-by-byte={slow.Length} peak-files={peak}/{OpenFileLimit}");
         AssertNothingLost(report, crashed);
         Assert.Equal(1, late.Connections);
         Assert.Equal(200, await HealthProbe.StatusAsync(replica.Url));
     }
 
-    [Fact]
-    public async Task ClientsOfAKilledReplicaWaitForRoomAndResumeWithoutAGapWhileNoSurvivorDies()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task ClientsOfAKilledReplicaWaitForRoomAndResumeWithoutAGapWhileNoSurvivorDies(FastPathMode fastPath)
     {
-        await using var run = await StartAsync(clients: 0, s => s.WebFrontend["Admission__OpenFileLimit"] = OpenFileLimit);
+        await using var run = await StartAsync(fastPath, clients: 0, s => s.WebFrontend["Admission__OpenFileLimit"] = OpenFileLimit);
         var replicas = run.System.WebFrontends;
         var pids = replicas.Select(r => (Replica: r, Pid: run.System.ProcessIdOf(r))).ToList();
         var caps = new List<int>();
@@ -156,12 +159,12 @@ public sealed partial class LimitTests
         await run.System.StartAgainAsync(killed, Cancellation);
         var report = await run.WaitForRecoveryAsync(Cancellation, beyond: 10);
         var crashed = Crashed(run.System, [.. survivors]);
-        report.Publish("cascade", $"crashed={crashed} caps={string.Join('/', caps)} refused={run.Clients.Sum(c => c.Refusals) - refusedBefore}");
+        report.Publish(run.Scenario("cascade"), $"crashed={crashed} caps={string.Join('/', caps)} refused={run.Clients.Sum(c => c.Refusals) - refusedBefore}");
         AssertNothingLost(report, crashed);
     }
 
-    private static Task<FaultRun> StartAsync(int clients, Action<SystemSettings> configure) =>
-        FaultRun.StartAsync(Cancellation, clients, s =>
+    private static Task<FaultRun> StartAsync(FastPathMode fastPath, int clients, Action<SystemSettings> configure) =>
+        FaultRun.StartAsync(fastPath, Cancellation, clients, s =>
         {
             s.EventService["Ticks__Interval"] = "00:00:00.100";
             configure(s);

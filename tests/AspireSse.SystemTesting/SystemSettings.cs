@@ -1,3 +1,5 @@
+using AspireSse.TestSupport;
+
 namespace AspireSse.SystemTesting;
 
 /// <summary>
@@ -27,6 +29,15 @@ public sealed class SystemSettings
 
     /// <summary>Runs the Aspire dashboard, as <c>dotnet run --project AppHost</c> does; tests that do not read it leave it off.</summary>
     public bool Dashboard { get; init; }
+
+    /// <summary>Runs every WebFrontend with its fast path (the default) or as the plain pattern.</summary>
+    public FastPathMode FastPath
+    {
+        init
+        {
+            WebFrontend[FastPathSetting.Name] = value.Value();
+        }
+    }
 
     /// <summary>Ticks this often instead of once a second, so faults land mid-stream.</summary>
     public TimeSpan? TickInterval

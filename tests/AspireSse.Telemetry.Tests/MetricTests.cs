@@ -15,10 +15,12 @@ public sealed class MetricTests
 {
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task MetersReportTicksClientsAndDeliveryToTheDashboard()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task MetersReportTicksClientsAndDeliveryToTheDashboard(FastPathMode fastPath)
     {
-        await using var run = await TelemetryRun.StartAsync(Cancellation);
+        await using var run = await TelemetryRun.StartAsync(Cancellation, fastPath: fastPath);
         var (first, second) = (run.System.WebFrontends[0], run.System.WebFrontends[1]);
         var clients = new List<SseTestClient>();
         foreach (var replica in new[] { first, first, first, second })

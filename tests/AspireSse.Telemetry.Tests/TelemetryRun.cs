@@ -25,10 +25,11 @@ internal sealed class TelemetryRun : IAsyncDisposable
 
     public DashboardTelemetry Dashboard { get; }
 
-    public static async Task<TelemetryRun> StartAsync(CancellationToken cancellationToken, Action<SystemSettings>? configure = null)
+    public static async Task<TelemetryRun> StartAsync(CancellationToken cancellationToken, Action<SystemSettings>? configure = null,
+        FastPathMode fastPath = FastPathMode.On)
     {
         // Ten ticks a second: several consecutive ticks within a second, without flooding the dashboard.
-        var settings = new SystemSettings { Dashboard = true, TickInterval = TimeSpan.FromMilliseconds(100) };
+        var settings = new SystemSettings { Dashboard = true, TickInterval = TimeSpan.FromMilliseconds(100), FastPath = fastPath };
         settings.EventService["Ticks__LeaseTime"] = "00:00:01";
         configure?.Invoke(settings);
         var system = await RunningSystem.StartAsync(settings, cancellationToken);

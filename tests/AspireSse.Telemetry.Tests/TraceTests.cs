@@ -93,10 +93,12 @@ public sealed class TraceTests
         TestReport.Publish($"telemetry: redis commands in tick traces: {string.Join(", ", redisCommands)}");
     }
 
-    [Fact]
-    public async Task ReplayedAndBackfilledTicksLinkToTheirPublishSpanInsteadOfJoiningIt()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task ReplayedAndBackfilledTicksLinkToTheirPublishSpanInsteadOfJoiningIt(FastPathMode fastPath)
     {
-        await using var run = await TelemetryRun.StartAsync(Cancellation);
+        await using var run = await TelemetryRun.StartAsync(Cancellation, fastPath: fastPath);
         var (first, second) = (run.System.WebFrontends[0], run.System.WebFrontends[1]);
         var eventServices = run.System.EventServices.Select(r => r.ResourceId).ToList();
         var live = await run.ConnectAsync(first, Cancellation);

@@ -19,6 +19,7 @@ public sealed class ResumeTests
     [InlineData(StreamPath.Connection)]
     [InlineData(StreamPath.Socket)]
     [InlineData(StreamPath.Pipe)]
+    [InlineData(StreamPath.Plain)]
     public async Task ResumeReplaysMissedTicksThenContinuesLiveWithoutGap(string path)
     {
         await using var harness = await StartAsync(extra: StreamPath.Settings(path));
@@ -46,13 +47,15 @@ public sealed class ResumeTests
         Assert.Null(TickSequence.FirstBreak([.. ticks.Select(t => t.Sequence)]));
         Assert.True(ticks[0].Json.GetProperty("replayed").GetBoolean(), "missed ticks are marked as replayed");
         Assert.False(ticks[^1].Json.GetProperty("replayed").GetBoolean(), "then the stream is live");
-        Assert.Equal(openedBefore[path] + 1, (await StreamPath.OpenedAsync(frontend, Cancellation))[path]);
+        Assert.Equal(openedBefore[StreamPath.Counted(path)] + 1, (await StreamPath.OpenedAsync(frontend, Cancellation))[StreamPath.Counted(path)]);
     }
 
-    [Fact]
-    public async Task TicksMissingFromHistoryDuringAReplayAreAnnouncedWithAReset()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task TicksMissingFromHistoryDuringAReplayAreAnnouncedWithAReset(FastPathMode fastPath)
     {
-        await using var harness = await StartAsync();
+        await using var harness = await StartAsync(fastPath);
         var frontend = harness.Services[^1];
         var (epoch, _) = await PositionAsync(harness, atLeast: 20);
         // As if trimming had overtaken the replay: ticks 8 to 10 are gone from the stream.
@@ -70,10 +73,12 @@ public sealed class ResumeTests
         Assert.Equal([11L, 12L], events.Skip(4).Take(2).Select(e => e.Sequence));
     }
 
-    [Fact]
-    public async Task QueryParameterResumesAFirstConnection()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task QueryParameterResumesAFirstConnection(FastPathMode fastPath)
     {
-        await using var harness = await StartAsync();
+        await using var harness = await StartAsync(fastPath);
         var frontend = harness.Services[^1];
         var (epoch, _) = await PositionAsync(harness, atLeast: 10);
 
@@ -84,10 +89,12 @@ public sealed class ResumeTests
         Assert.Null(TickSequence.FirstBreak([.. ticks.Select(t => t.Sequence)]));
     }
 
-    [Fact]
-    public async Task IdOlderThanTheRetainedHistoryGetsAResetAndContinuesFromTheOldest()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task IdOlderThanTheRetainedHistoryGetsAResetAndContinuesFromTheOldest(FastPathMode fastPath)
     {
-        await using var harness = await StartAsync(historyLength: "10", interval: "00:00:00.005");
+        await using var harness = await StartAsync(fastPath, historyLength: "10", interval: "00:00:00.005");
         var frontend = harness.Services[^1];
         var (epoch, _) = await PositionAsync(harness, atLeast: 400);
 
@@ -104,10 +111,12 @@ public sealed class ResumeTests
         Assert.Null(TickSequence.FirstBreak(ticks));
     }
 
-    [Fact]
-    public async Task IdFromAnotherEpochGetsAReset()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task IdFromAnotherEpochGetsAReset(FastPathMode fastPath)
     {
-        await using var harness = await StartAsync();
+        await using var harness = await StartAsync(fastPath);
         var frontend = harness.Services[^1];
         await PositionAsync(harness, atLeast: 5);
 
@@ -119,16 +128,14 @@ public sealed class ResumeTests
         Assert.Equal(1, events.First(e => e.Type == "tick").Sequence);
     }
 
+    public static readonly MatrixTheoryData<string, FastPathMode> BadIds = new(
+        ["not-an-id!", "-5", "12.5", "99999999999999999999999", "abc-", "future"], [FastPathMode.On, FastPathMode.Off]);
+
     [Theory]
-    [InlineData("not-an-id!")]
-    [InlineData("-5")]
-    [InlineData("12.5")]
-    [InlineData("99999999999999999999999")]
-    [InlineData("abc-")]
-    [InlineData("future")]
-    public async Task BadOrFutureIdsAreRejectedWithAReason(string id)
+    [MemberData(nameof(BadIds))]
+    public async Task BadOrFutureIdsAreRejectedWithAReason(string id, FastPathMode fastPath)
     {
-        await using var harness = await StartAsync();
+        await using var harness = await StartAsync(fastPath);
         var frontend = harness.Services[^1];
         var (epoch, counter) = await PositionAsync(harness, atLeast: 3);
         if (id == "future")
@@ -157,10 +164,12 @@ public sealed class ResumeTests
         Assert.Equal(200, await HealthProbe.StatusAsync(frontend));
     }
 
-    [Fact]
-    public async Task StreamsBeyondTheCapGet503WithRetryAfterAndAFullReplicaIsUnreadyButAlive()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task StreamsBeyondTheCapGet503WithRetryAfterAndAFullReplicaIsUnreadyButAlive(FastPathMode fastPath)
     {
-        await using var harness = await StartAsync(maxStreams: "2");
+        await using var harness = await StartAsync(fastPath, maxStreams: "2");
         var frontend = harness.Services[^1];
         await using var first = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation);
         await using var second = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation);
@@ -182,10 +191,12 @@ public sealed class ResumeTests
         await third.WaitUntilAsync(e => e.Count > 0, Timeout, Cancellation);
     }
 
-    [Fact]
-    public async Task ABurstOfConnectsAndDisconnectsLeavesTheReplicaHealthyAndItsMemoryNearBaseline()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task ABurstOfConnectsAndDisconnectsLeavesTheReplicaHealthyAndItsMemoryNearBaseline(FastPathMode fastPath)
     {
-        await using var harness = await StartAsync();
+        await using var harness = await StartAsync(fastPath);
         var frontend = harness.Services[^1];
         await BurstAsync(frontend, 100);
         var baseline = ResidentKilobytes(frontend);
@@ -227,10 +238,21 @@ public sealed class ResumeTests
         return ((string)(await redis.StringGetAsync(TickRedisKeys.Epoch))!, counter);
     }
 
-    private static Task<ServiceHarness> StartAsync(string interval = "00:00:00.050", string historyLength = "10000", string? maxStreams = null,
-        Dictionary<string, string?>? extra = null) =>
+    private static Task<ServiceHarness> StartAsync(FastPathMode fastPath = FastPathMode.On, string interval = "00:00:00.050",
+        string historyLength = "10000", string? maxStreams = null, Dictionary<string, string?>? extra = null) =>
         ServiceHarness.StartRelayAsync(
             new Dictionary<string, string?> { ["Ticks__Interval"] = interval, ["Ticks__HistoryLength"] = historyLength },
-            new Dictionary<string, string?>(extra ?? []) { ["Admission__MaxStreams"] = maxStreams },
+            WebFrontendSettings(fastPath, maxStreams, extra),
             Cancellation);
+
+    private static Dictionary<string, string?> WebFrontendSettings(FastPathMode fastPath, string? maxStreams, Dictionary<string, string?>? extra)
+    {
+        var settings = new Dictionary<string, string?> { [FastPathSetting.Name] = fastPath.Value(), ["Admission__MaxStreams"] = maxStreams };
+        foreach (var (key, value) in extra ?? [])
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
 }

@@ -1,13 +1,15 @@
 using System.Text.Json;
+using AspireSse.TestSupport;
 using AspireSse.TestSupport.Processes;
 
 namespace AspireSse.WebFrontend.Tests;
 
 /// <summary>
-/// The three ways a replica opens a stream (<c>aspiresse.sse.path</c>), and how a test makes a
-/// client take each: a fresh connection is answered below HTTP; a connection that already carried
-/// another request goes through the HTTP pipeline and is written to the socket; with
-/// <c>FastPath:WriteToSocket=false</c> everything goes through Kestrel's response pipe.
+/// The ways a replica opens a stream (<c>aspiresse.sse.path</c>), and how a test makes a client take
+/// each: with the fast path on, a fresh connection is answered below HTTP, a connection that already
+/// carried another request goes through the HTTP pipeline and is written to the socket, and with
+/// <c>FastPath:WriteToSocket=false</c> everything goes through Kestrel's response pipe; with the fast
+/// path off (<see cref="Plain"/>) every stream takes the pipe, as the plain pattern.
 /// </summary>
 public static class StreamPath
 {
@@ -15,9 +17,16 @@ public static class StreamPath
     public const string Socket = "socket";
     public const string Pipe = "pipe";
 
+    /// <summary>The fast path off: not a path of its own, counted as <see cref="Pipe"/>.</summary>
+    public const string Plain = "plain";
+
     /// <summary>The replica settings that allow <paramref name="path"/>.</summary>
-    public static Dictionary<string, string?> Settings(string path) =>
-        new() { ["FastPath__WriteToSocket"] = path == Pipe ? "false" : "true" };
+    public static Dictionary<string, string?> Settings(string path) => path == Plain
+        ? new() { [FastPathSetting.Name] = FastPathMode.Off.Value() }
+        : new() { [FastPathSetting.Name] = FastPathMode.On.Value(), ["FastPath__WriteToSocket"] = path == Pipe ? "false" : "true" };
+
+    /// <summary>The path the replica counts a stream opened as <paramref name="path"/> under.</summary>
+    public static string Counted(string path) => path == Plain ? Pipe : path;
 
     /// <summary>
     /// An HttpClient whose next <c>/events</c> request takes <paramref name="path"/> (given
@@ -54,6 +63,6 @@ public static class StreamPath
     public static async Task AssertOnlyAsync(string path, ServiceProcess frontend, CancellationToken cancellationToken)
     {
         var opened = await OpenedAsync(frontend, cancellationToken);
-        Assert.Equal(new Dictionary<string, long> { [Connection] = 0, [Socket] = 0, [Pipe] = 0, [path] = 1 }, opened);
+        Assert.Equal(new Dictionary<string, long> { [Connection] = 0, [Socket] = 0, [Pipe] = 0, [Counted(path)] = 1 }, opened);
     }
 }

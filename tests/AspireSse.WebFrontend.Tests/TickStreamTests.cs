@@ -15,10 +15,12 @@ public sealed class TickStreamTests
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task SeveralClientsGetTheSameConsecutiveTicks()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task SeveralClientsGetTheSameConsecutiveTicks(FastPathMode fastPath)
     {
-        await using var harness = await StartSystemAsync();
+        await using var harness = await StartSystemAsync(fastPath);
         var frontend = harness.Services[^1];
 
         var clients = new List<SseTestClient>();
@@ -56,10 +58,12 @@ public sealed class TickStreamTests
         }
     }
 
-    [Fact]
-    public async Task HelloArrivesBeforeAnyTick()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task HelloArrivesBeforeAnyTick(FastPathMode fastPath)
     {
-        await using var harness = await StartSystemAsync();
+        await using var harness = await StartSystemAsync(fastPath);
         var frontend = harness.Services[^1];
         await using var client = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation);
 
@@ -73,11 +77,13 @@ public sealed class TickStreamTests
         Assert.Equal("webfrontend-under-test", firstTick.Replica);
     }
 
-    [Fact]
-    public async Task HeartbeatArrivesAndCarriesNoId()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task HeartbeatArrivesAndCarriesNoId(FastPathMode fastPath)
     {
         // A slow ticker, so the stream is quiet apart from heartbeats.
-        await using var harness = await StartSystemAsync(tickInterval: "00:00:05", heartbeat: "00:00:00.300", lease: "00:00:30");
+        await using var harness = await StartSystemAsync(fastPath, tickInterval: "00:00:05", heartbeat: "00:00:00.300", lease: "00:00:30");
         var frontend = harness.Services[^1];
         await using var client = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation);
 
@@ -91,12 +97,13 @@ public sealed class TickStreamTests
     }
 
     // Every way a stream is opened and written (below HTTP on a fresh connection, through the HTTP
-    // pipeline onto the socket on a reused one, through Kestrel's response pipe for HTTPS and
-    // HTTP/2) must look the same to a client.
+    // pipeline onto the socket on a reused one, through Kestrel's response pipe for HTTPS, HTTP/2 and
+    // with the fast path off) must look the same to a client.
     [Theory]
     [InlineData(StreamPath.Connection)]
     [InlineData(StreamPath.Socket)]
     [InlineData(StreamPath.Pipe)]
+    [InlineData(StreamPath.Plain)]
     public async Task StreamIsUnbufferedNeverCompressedAndConsecutiveWhicheverWayItIsWritten(string path)
     {
         await using var harness = await StartSystemAsync(extra: StreamPath.Settings(path));
@@ -113,8 +120,9 @@ public sealed class TickStreamTests
         Assert.Equal(["no"], response.Headers.GetValues("X-Accel-Buffering"));
         Assert.True(response.Headers.CacheControl is { NoCache: true, NoStore: true }, $"Cache-Control: {response.Headers.CacheControl}");
         // On the socket the body ends with the connection; Kestrel's pipe frames it in chunks.
-        Assert.Equal(path != StreamPath.Pipe, response.Headers.ConnectionClose == true);
-        Assert.Equal(path == StreamPath.Pipe, response.Headers.TransferEncodingChunked == true);
+        var onPipe = StreamPath.Counted(path) == StreamPath.Pipe;
+        Assert.Equal(!onPipe, response.Headers.ConnectionClose == true);
+        Assert.Equal(onPipe, response.Headers.TransferEncodingChunked == true);
 
         var events = await client.WaitUntilAsync(e => e.Count(x => x.Type == "tick") >= 5, Timeout, Cancellation);
         Assert.Equal("hello", events[0].Type);
@@ -196,12 +204,12 @@ public sealed class TickStreamTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task EventsQueuedBehindASlowReaderLeaveTogetherInOneWrite(bool writeToSocket)
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task EventsQueuedBehindASlowReaderLeaveTogetherInOneWrite(FastPathMode fastPath)
     {
         // Fast ticks, small socket buffers on both ends and a queue long enough not to cut the client.
-        await using var harness = await StartSystemAsync(tickInterval: "00:00:00.002", writeToSocket: writeToSocket, extra: new()
+        await using var harness = await StartSystemAsync(fastPath, tickInterval: "00:00:00.002", extra: new()
         {
             ["TickStream__SocketSendBufferBytes"] = "4096",
             ["Kestrel__Limits__MaxResponseBufferSize"] = "4096",
@@ -235,7 +243,7 @@ public sealed class TickStreamTests
         // write (one write per event would make the two counts equal).
         Assert.True(written >= target - client.Ticks[0].Sequence, $"{written} events written");
         Assert.True(written - writes >= 100, $"{written} events in {writes} writes");
-        TestReport.Publish($"bursts: {(writeToSocket ? "socket" : "kestrel pipe")} {written} events in {writes} writes " +
+        TestReport.Publish($"bursts: {(fastPath == FastPathMode.On ? "socket" : "kestrel pipe")} {written} events in {writes} writes " +
             $"({(double)written / writes:F1} per write) while a paused client caught up {target - paused} ticks");
     }
 
@@ -263,10 +271,12 @@ public sealed class TickStreamTests
         TestReport.Publish($"bursts: flush interval 200 ms, ticks every 20 ms: {written} events in {writes} writes ({(double)written / writes:F1} per write)");
     }
 
-    [Fact]
-    public async Task MalformedMessageOnTheChannelIsLoggedAndSkipped()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task MalformedMessageOnTheChannelIsLoggedAndSkipped(FastPathMode fastPath)
     {
-        await using var harness = await StartSystemAsync();
+        await using var harness = await StartSystemAsync(fastPath);
         var frontend = harness.Services[^1];
         await using var client = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation);
         await client.WaitForTicksAsync(1, Timeout, Cancellation);
@@ -302,10 +312,12 @@ public sealed class TickStreamTests
         Assert.Contains("new EventSource(", await Http.GetStringAsync(new Uri(frontend.Url, "/tick-stream.js"), Cancellation), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task StatsCountTheStreamsThisReplicaServes()
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task StatsCountTheStreamsThisReplicaServes(FastPathMode fastPath)
     {
-        await using var harness = await StartSystemAsync();
+        await using var harness = await StartSystemAsync(fastPath);
         var frontend = harness.Services[^1];
 
         var idle = await StatsAsync(frontend);
@@ -333,13 +345,13 @@ public sealed class TickStreamTests
         Eventually.WaitAsync(() => StatsAsync(frontend), s => s.GetProperty("clients").GetInt32() == clients, Timeout,
             $"/events/stats to count {clients} client(s)", Cancellation);
 
-    private static Task<ServiceHarness> StartSystemAsync(string tickInterval = "00:00:00.100", string heartbeat = "00:00:15",
-        string lease = "00:00:05", bool writeToSocket = true, Dictionary<string, string?>? extra = null)
+    private static Task<ServiceHarness> StartSystemAsync(FastPathMode fastPath = FastPathMode.On, string tickInterval = "00:00:00.100",
+        string heartbeat = "00:00:15", string lease = "00:00:05", Dictionary<string, string?>? extra = null)
     {
         var webFrontend = new Dictionary<string, string?>
         {
             ["TickStream__HeartbeatInterval"] = heartbeat,
-            ["FastPath__WriteToSocket"] = writeToSocket ? "true" : "false",
+            [FastPathSetting.Name] = fastPath.Value(),
             ["OTEL_RESOURCE_ATTRIBUTES"] = "service.instance.id=webfrontend-under-test",
         };
         foreach (var (key, value) in extra ?? [])
