@@ -72,7 +72,7 @@ internal sealed partial class TickStreamConnections(
             return;
         }
 
-        using var client = accepted.Client;
+        var client = accepted.Client;
         client.OnCut(static state => ((ConnectionContext)state!).Abort(), connection);
         // The client hung up (or the connection was aborted): end the wait for its next event.
         using var left = connection.ConnectionClosed.UnsafeRegister(static state => ((TickClient)state!).Complete(), client);
@@ -104,6 +104,7 @@ internal sealed partial class TickStreamConnections(
         finally
         {
             output.End(drained);
+            broadcaster.Leave(client);
         }
     }
 

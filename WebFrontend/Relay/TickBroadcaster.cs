@@ -5,27 +5,20 @@ using Microsoft.Extensions.Options;
 namespace AspireSse.WebFrontend.Relay;
 
 /// <summary>
-/// Fans each tick out to every connected client of this process. Each tick is serialized once
-/// here, not once per client, and handed to every client's queue without waiting on any of them.
+/// This process's clients: the registry, the fan-out of each event to all of them, and the drain.
+/// Each tick is encoded once (<see cref="TickEvents"/>), not once per client, and handed to every
+/// client's queue without waiting on any of them.
 /// </summary>
 /// <remarks>
-/// Ticks must arrive in order (the <see cref="TickSubscriber"/> guarantees it); anything at or
-/// below the last relayed sequence is dropped as a duplicate.
+/// Ticks must arrive in order (the <see cref="TickSubscriber"/> sees to it); one the position
+/// already has is dropped as a duplicate (<see cref="TickPosition"/>).
 /// </remarks>
 public sealed partial class TickBroadcaster(
-    ReplicaIdentity replica,
+    TickEvents events,
     IOptions<TickStreamOptions> options,
     RelayMetrics metrics,
     ILogger<TickBroadcaster> logger)
 {
-    public const string HelloEvent = "hello";
-    public const string TickEvent = "tick";
-    public const string HeartbeatEvent = "heartbeat";
-    public const string ResetEvent = "reset";
-    public const string DrainEvent = "drain";
-
-    private const int HelloVariants = 16;
-
     // One lock orders connects against publishes, so a client's hello names exactly the sequence
     // after which its live ticks begin.
     private readonly Lock _gate = new();
@@ -33,36 +26,26 @@ public sealed partial class TickBroadcaster(
     private readonly TaskCompletionSource _noClientsWhileDraining = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TickClient[] _snapshot = [];
     private bool _snapshotStale;
-    private string? _epoch;
-    private long _lastSequence;
+    private TickPosition _position;
     private bool _draining;
     private bool _stopping;
-    private readonly RelayItem?[] _hellos = new RelayItem?[HelloVariants];
-    private string? _hellosEpoch;
-    private long _hellosSequence = -1;
     private bool _writersWaitForFlush;
 
-    public long LastSequence
+    /// <summary>The last tick relayed: live ticks for a client connecting now start after it.</summary>
+    public TickPosition Position
     {
         get
         {
             lock (_gate)
             {
-                return _lastSequence;
+                return _position;
             }
         }
     }
 
-    public string? Epoch
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _epoch;
-            }
-        }
-    }
+    public long LastSequence => Position.Sequence;
+
+    public string? Epoch => Position.Epoch;
 
     public int ClientCount
     {
@@ -100,12 +83,12 @@ public sealed partial class TickBroadcaster(
     {
         lock (_gate)
         {
-            var client = new TickClient(this, options.Value.ClientQueueCapacity, _epoch, _lastSequence);
-            client.TryEnqueue(HelloItem());
+            var client = new TickClient(options.Value.ClientQueueCapacity, _position);
+            client.TryEnqueue(events.Hello(_position));
 
             if (_draining)
             {
-                client.TryEnqueue(DrainItem());
+                client.TryEnqueue(events.Drain());
                 client.Complete();
                 return client;
             }
@@ -117,28 +100,10 @@ public sealed partial class TickBroadcaster(
         }
     }
 
-    // Called with the gate held. Every client gets a jittered retry, so a replica's clients do not
-    // reconnect in lockstep; the jitter takes one of HelloVariants steps, and each step's hello is
-    // encoded once per position and shared, rather than once per client: encoding each left garbage
-    // behind every connect, and that garbage counts in idle memory per connection until the next GC
-    // (see the README's Benchmark section).
-    private RelayItem HelloItem()
+    /// <summary>The client's stream is over: it leaves the registry and gets nothing more.</summary>
+    public void Leave(TickClient client)
     {
-        if (_hellosEpoch != _epoch || _hellosSequence != _lastSequence)
-        {
-            Array.Clear(_hellos);
-            (_hellosEpoch, _hellosSequence) = (_epoch, _lastSequence);
-        }
-
-        var step = Random.Shared.Next(HelloVariants);
-        return _hellos[step] ??= new RelayItem(
-            SseFrame.Encode(HelloEvent, new Hello(replica.Id, _epoch, _lastSequence), RelayJsonContext.Default.Hello,
-                retry: options.Value.ReconnectDelay * (1 + (double)step / HelloVariants)),
-            RelayItemKind.Hello, _epoch, _lastSequence);
-    }
-
-    internal void Remove(TickClient client)
-    {
+        client.Release();
         lock (_gate)
         {
             if (_clients.Remove(client))
@@ -159,8 +124,7 @@ public sealed partial class TickBroadcaster(
     {
         lock (_gate)
         {
-            _epoch = epoch;
-            _lastSequence = lastSequence;
+            _position = new TickPosition(epoch, lastSequence);
         }
     }
 
@@ -172,31 +136,30 @@ public sealed partial class TickBroadcaster(
     {
         lock (_gate)
         {
-            var previous = _epoch;
-            _epoch = epoch;
-            _lastSequence = lastSequence;
+            var previous = _position.Epoch;
+            _position = new TickPosition(epoch, lastSequence);
             if (previous is not null && previous != epoch)
             {
                 LogNewEpoch(previous, epoch);
-                EnqueueToAll(ResetItem(epoch, lastSequence + 1, lastSequence, "epoch"));
+                EnqueueToAll(events.Reset(epoch, lastSequence + 1, lastSequence, "epoch"));
             }
         }
     }
 
-    /// <summary>Relays a tick to every client. Ticks at or below the last relayed sequence are dropped.</summary>
+    /// <summary>Relays a tick to every client, unless the position already has it or it is of another epoch.</summary>
     /// <returns>How many clients it was queued for.</returns>
     public int Publish(Tick tick)
     {
-        var item = TickItem(tick, replayed: false);
+        var item = events.Tick(tick, replayed: false);
         lock (_gate)
         {
-            if (tick.Epoch != _epoch || tick.Sequence <= _lastSequence)
+            if (!_position.Wants(tick.Epoch, tick.Sequence))
             {
-                LogDroppedStale(tick.Epoch, tick.Sequence, _lastSequence);
+                LogDroppedStale(tick.Epoch, tick.Sequence, _position.Sequence);
                 return 0;
             }
 
-            _lastSequence = tick.Sequence;
+            _position = new TickPosition(tick.Epoch, tick.Sequence);
             return EnqueueToAll(item);
         }
     }
@@ -206,8 +169,7 @@ public sealed partial class TickBroadcaster(
     {
         lock (_gate)
         {
-            var heartbeat = SseFrame.Encode(HeartbeatEvent, new Heartbeat(replica.Id, _lastSequence), RelayJsonContext.Default.Heartbeat);
-            EnqueueToAll(new RelayItem(heartbeat, RelayItemKind.Heartbeat));
+            EnqueueToAll(events.Heartbeat(_position.Sequence));
         }
     }
 
@@ -222,7 +184,7 @@ public sealed partial class TickBroadcaster(
             _draining = true;
             foreach (var client in _clients)
             {
-                client.TryEnqueue(DrainItem());
+                client.TryEnqueue(events.Drain());
                 client.Complete();
             }
 
@@ -261,32 +223,6 @@ public sealed partial class TickBroadcaster(
     /// <summary>Completes when every client has gone after <see cref="Drain"/>.</summary>
     public Task WaitForClientsToLeaveAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
         _noClientsWhileDraining.Task.WaitAsync(timeout, cancellationToken);
-
-    /// <summary>The <c>tick</c> event for a tick, as live relaying and replay both write it.</summary>
-    public RelayItem TickItem(Tick tick, bool replayed)
-    {
-        var frame = SseFrame.Encode(TickEvent, new RelayedTick(tick.Epoch, tick.Sequence, tick.PublishedAt, replica.Id, replayed),
-            RelayJsonContext.Default.RelayedTick, id: new TickId(tick.Epoch, tick.Sequence).ToString());
-        return new RelayItem(frame, RelayItemKind.Tick, tick.Epoch, tick.Sequence, tick.PublishedAt);
-    }
-
-    /// <summary>A <c>reset</c>: continue from <paramref name="oldest"/> in <paramref name="epoch"/>.</summary>
-    public static RelayItem ResetItem(string epoch, long oldest, long current, string reason)
-    {
-        // The id moves the browser's Last-Event-ID into the new position, so a reconnect right after
-        // the reset resumes from here rather than asking for the old position again.
-        var frame = SseFrame.Encode(ResetEvent, new Reset(epoch, oldest, current, reason), RelayJsonContext.Default.Reset,
-            id: new TickId(epoch, oldest - 1).ToString());
-        return new RelayItem(frame, RelayItemKind.Reset, epoch, oldest - 1);
-    }
-
-    private RelayItem DrainItem()
-    {
-        var retry = options.Value.JitteredReconnectDelay();
-        var frame = SseFrame.Encode(DrainEvent, new Drain(replica.Id, (long)retry.TotalMilliseconds), RelayJsonContext.Default.Drain,
-            retry: retry);
-        return new RelayItem(frame, RelayItemKind.Drain);
-    }
 
     // Only queues: each client's writer sends. Sending from here instead (one send per client on this
     // thread) was measured and dropped: on one thread or split over the cores it cost more CPU per

@@ -13,9 +13,8 @@ namespace AspireSse.WebFrontend.Relay;
 /// <see cref="WaitToReadAsync"/>). Replacing a <c>Channel&lt;T&gt;</c> per client with this
 /// lowered the server CPU per delivered event (see the README's Benchmark section).
 /// </remarks>
-public sealed class TickClient : IValueTaskSource<bool>, IDisposable
+public sealed class TickClient : IValueTaskSource<bool>
 {
-    private readonly TickBroadcaster _owner;
     private readonly int _capacity;
     // What a cut does to the connection. A callback rather than a CancellationTokenSource: every
     // open stream holds one, and a registered token source would add to every idle stream's memory.
@@ -26,25 +25,25 @@ public sealed class TickClient : IValueTaskSource<bool>, IDisposable
     private Queue<RelayItem>? _queue;
     private ManualResetValueTaskSourceCore<bool> _wait = new() { RunContinuationsAsynchronously = true };
     private bool _waiting;
-    private string? _epoch;
-    private long _cursor;
+    // What the stream has had so far.
+    private TickPosition _position;
     private bool _completed;
 
-    internal TickClient(TickBroadcaster owner, int capacity, string? epoch, long sequence)
+    internal TickClient(int capacity, TickPosition start)
     {
-        _owner = owner;
         _capacity = capacity;
-        StartEpoch = epoch;
-        StartSequence = sequence;
-        _epoch = epoch;
-        _cursor = sequence;
+        Start = start;
+        _position = start;
     }
 
-    /// <summary>The epoch the replica was in when this client connected.</summary>
-    public string? StartEpoch { get; }
-
     /// <summary>The last tick the replica had relayed when this client connected: live ticks follow it.</summary>
-    public long StartSequence { get; }
+    public TickPosition Start { get; }
+
+    /// <summary>The epoch the replica was in when this client connected.</summary>
+    public string? StartEpoch => Start.Epoch;
+
+    /// <summary>The sequence of <see cref="Start"/>.</summary>
+    public long StartSequence => Start.Sequence;
 
     /// <summary>True once the client fell too far behind and was disconnected.</summary>
     public bool WasCut
@@ -109,8 +108,7 @@ public sealed class TickClient : IValueTaskSource<bool>, IDisposable
     {
         lock (_lock)
         {
-            _epoch = epoch;
-            _cursor = cursor;
+            _position = new TickPosition(epoch, cursor);
         }
     }
 
@@ -228,9 +226,9 @@ public sealed class TickClient : IValueTaskSource<bool>, IDisposable
         abort?.Invoke(state);
     }
 
-    public void Dispose()
+    /// <summary>The stream is over (<see cref="TickBroadcaster.Leave"/>): nothing is cut on its behalf any more.</summary>
+    internal void Release()
     {
-        _owner.Remove(this);
         Complete();
         lock (_lock)
         {
@@ -278,17 +276,15 @@ public sealed class TickClient : IValueTaskSource<bool>, IDisposable
         {
             case RelayItemKind.Tick:
                 // A replica that started on an empty Redis learns the epoch from its first tick.
-                _epoch ??= item.Epoch;
-                if (item.Epoch != _epoch || item.Sequence <= _cursor)
+                if (!_position.Wants(item.Epoch!, item.Sequence))
                 {
                     return false;
                 }
 
-                _cursor = item.Sequence;
+                _position = new TickPosition(item.Epoch, item.Sequence);
                 return true;
             case RelayItemKind.Reset:
-                _epoch = item.Epoch;
-                _cursor = item.Sequence;
+                _position = new TickPosition(item.Epoch, item.Sequence);
                 return true;
             default:
                 return true;

@@ -22,6 +22,7 @@ public static class TickRelayExtensions
         builder.Services.AddSingleton(_ =>
             ReplicaIdentity.FromEnvironment(builder.Configuration["OTEL_RESOURCE_ATTRIBUTES"]));
         builder.Services.AddSingleton<RelayMetrics>();
+        builder.Services.AddSingleton<TickEvents>();
         builder.Services.AddSingleton<TickBroadcaster>();
         builder.Services.AddSingleton<RelayStatus>();
         builder.Services.AddSingleton<TickHistory>();

@@ -75,40 +75,42 @@ public sealed partial class TickSubscriber(
 
     private async Task RelayInOrderAsync(Tick tick, CancellationToken cancellationToken)
     {
-        if (broadcaster.Epoch is null)
+        var position = broadcaster.Position;
+        if (position.Epoch is null)
         {
             // The first tick ever seen (Redis was empty when this replica started).
             broadcaster.Initialize(tick.Epoch, 0);
         }
-        else if (tick.Epoch != broadcaster.Epoch)
+        else if (position.Of(tick) == TickOrder.OtherEpoch)
         {
+            // Redis is the authority on the numbering: a tick of another epoch means it started again.
             broadcaster.StartEpoch(tick.Epoch, 0);
         }
 
-        var last = broadcaster.LastSequence;
-        if (tick.Sequence <= last)
+        var last = broadcaster.Position;
+        switch (last.Of(tick))
         {
-            return;
-        }
-
-        if (tick.Sequence > last + 1)
-        {
-            var filled = 0;
-            await foreach (var missed in history.ReadAsync(last + 1, tick.Sequence - 1, cancellationToken))
-            {
-                if (missed.Epoch == tick.Epoch && missed.Sequence == broadcaster.LastSequence + 1)
+            case TickOrder.Duplicate:
+                return;
+            case TickOrder.Gap:
+                var filled = 0;
+                await foreach (var missed in history.ReadAsync(last.Sequence + 1, tick.Sequence - 1, cancellationToken))
                 {
-                    Relay(missed, backfilled: true);
-                    filled++;
+                    if (broadcaster.Position.Of(missed) == TickOrder.Next)
+                    {
+                        Relay(missed, backfilled: true);
+                        filled++;
+                    }
                 }
-            }
 
-            LogBackfilled(filled, last + 1, tick.Sequence - 1);
-            if (broadcaster.LastSequence + 1 != tick.Sequence)
-            {
-                // Only possible when the gap is longer than the retained history.
-                LogUnfillableGap(broadcaster.LastSequence + 1, tick.Sequence - 1);
-            }
+                LogBackfilled(filled, last.Sequence + 1, tick.Sequence - 1);
+                if (broadcaster.Position.Of(tick) != TickOrder.Next)
+                {
+                    // Only possible when the gap is longer than the retained history.
+                    LogUnfillableGap(broadcaster.LastSequence + 1, tick.Sequence - 1);
+                }
+
+                break;
         }
 
         Relay(tick, backfilled: false);

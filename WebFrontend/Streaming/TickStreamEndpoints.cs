@@ -63,6 +63,6 @@ public static class TickStreamEndpoints
             return TypedResults.Problem(refusal.Detail, statusCode: refusal.StatusCode, title: refusal.Title);
         }
 
-        return new TickStreamResult(opening.Client!, opening.ResumeAfter, writer, outputs);
+        return new TickStreamResult(opening.Client!, opening.ResumeAfter, broadcaster, writer, outputs);
     }
 }

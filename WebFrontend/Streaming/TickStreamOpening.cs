@@ -53,7 +53,7 @@ internal readonly record struct TickStreamOpening(TickClient? Client, TickId? Re
             var (currentEpoch, counter) = await history.ReadPositionAsync();
             if (currentEpoch == epoch && resume.Sequence > counter)
             {
-                client.Dispose();
+                broadcaster.Leave(client);
                 return Refuse(InvalidId($"'{lastEventId}' is ahead of the latest tick ({new TickId(epoch, counter)})."));
             }
         }

@@ -7,22 +7,23 @@ namespace AspireSse.WebFrontend.Streaming;
 /// A stream opened through the HTTP pipeline (<see cref="TickStreamEndpoints"/>), written where
 /// <see cref="IStreamOutputFactory"/> says: Kestrel's response pipe, unless the fast path takes the socket.
 /// </summary>
-internal sealed class TickStreamResult(TickClient client, TickId? resumeAfter, TickStreamWriter writer, IStreamOutputFactory outputs)
+internal sealed class TickStreamResult(
+    TickClient client, TickId? resumeAfter, TickBroadcaster broadcaster, TickStreamWriter writer, IStreamOutputFactory outputs)
     : IResult
 {
     public async Task ExecuteAsync(HttpContext httpContext)
     {
-        using var owned = client;
         // A client that fell behind is dropped at the connection, not just at the queue: its socket
         // may be stalled, and only aborting frees what the server holds for it.
         client.OnCut(static state => ((HttpContext)state!).Abort(), httpContext);
         // A client that left ends the wait for its next event.
         using var left = httpContext.RequestAborted.UnsafeRegister(static state => ((TickClient)state!).Complete(), client);
 
-        var output = outputs.Start(httpContext);
+        StreamOutput? output = null;
         var drained = false;
         try
         {
+            output = outputs.Start(httpContext);
             await writer.WriteAsync(client, resumeAfter, output, httpContext.RequestAborted);
             drained = !client.WasCut && !httpContext.RequestAborted.IsCancellationRequested;
         }
@@ -32,7 +33,8 @@ internal sealed class TickStreamResult(TickClient client, TickId? resumeAfter, T
         }
         finally
         {
-            output.End(drained);
+            output?.End(drained);
+            broadcaster.Leave(client);
         }
     }
 }

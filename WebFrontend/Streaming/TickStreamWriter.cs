@@ -17,7 +17,7 @@ namespace AspireSse.WebFrontend.Streaming;
 /// pipe, whose own buffer takes single events until it fills) (test
 /// <c>EventsQueuedBehindASlowReaderLeaveTogetherInOneWrite</c> reports the counts).
 /// </remarks>
-internal sealed class TickStreamWriter(TickBroadcaster broadcaster, TickHistory history, RelayMetrics metrics, TimeProvider time)
+internal sealed class TickStreamWriter(TickEvents events, TickHistory history, RelayMetrics metrics, TimeProvider time)
 {
     // Replayed history is flushed in chunks, so a long replay starts arriving before it is all read.
     private const int ReplayFlushEvery = 64;
@@ -70,7 +70,7 @@ internal sealed class TickStreamWriter(TickBroadcaster broadcaster, TickHistory 
             {
                 // An id from an earlier epoch: nothing of it is comparable, so start over at the oldest.
                 var oldest = await history.OldestAsync() ?? client.StartSequence + 1;
-                output.Write(TickBroadcaster.ResetItem(epoch, oldest, client.StartSequence, "epoch").Frame);
+                output.Write(events.Reset(epoch, oldest, client.StartSequence, "epoch").Frame);
                 cursor = oldest - 1;
             }
 
@@ -136,19 +136,20 @@ internal sealed class TickStreamWriter(TickBroadcaster broadcaster, TickHistory 
         using var replay = RelayActivities.StartReplay(resume);
         await foreach (var tick in history.ReadAsync(cursor + 1, client.StartSequence, cancellationToken))
         {
-            if (tick.Epoch != epoch || tick.Sequence <= cursor)
+            var order = new TickPosition(epoch, cursor).Of(tick);
+            if (order is TickOrder.Duplicate or TickOrder.OtherEpoch)
             {
                 continue;
             }
 
-            if (tick.Sequence > cursor + 1)
+            if (order == TickOrder.Gap)
             {
-                output.Write(TickBroadcaster.ResetItem(epoch, tick.Sequence, client.StartSequence, "history").Frame);
+                output.Write(events.Reset(epoch, tick.Sequence, client.StartSequence, "history").Frame);
             }
 
             cursor = tick.Sequence;
             RelayActivities.AddReplayed(replay, tick, ++replayed);
-            output.Write(broadcaster.TickItem(tick, replayed: true).Frame);
+            output.Write(events.Tick(tick, replayed: true).Frame);
             if (replayed % ReplayFlushEvery == 0 && !await output.FlushAsync(cancellationToken))
             {
                 return -1;
@@ -158,7 +159,7 @@ internal sealed class TickStreamWriter(TickBroadcaster broadcaster, TickHistory 
         if (cursor < client.StartSequence)
         {
             // Everything the client missed is gone: it continues with the live ticks.
-            output.Write(TickBroadcaster.ResetItem(epoch, client.StartSequence + 1, client.StartSequence, "history").Frame);
+            output.Write(events.Reset(epoch, client.StartSequence + 1, client.StartSequence, "history").Frame);
             cursor = client.StartSequence;
         }
 

@@ -26,10 +26,10 @@ public sealed class TickBroadcasterTests
         foreach (var client in clients)
         {
             var events = Drain(client);
-            Assert.Equal(TickBroadcaster.HelloEvent, events[0].EventType);
+            Assert.Equal(TickEvents.HelloEvent, events[0].EventType);
             Assert.Equal(Enumerable.Range(1, 100).Select(i => $"{Epoch}-{i}"),
                 events.Skip(1).Select(e => e.EventId));
-            Assert.All(events.Skip(1), e => Assert.Equal(TickBroadcaster.TickEvent, e.EventType));
+            Assert.All(events.Skip(1), e => Assert.Equal(TickEvents.TickEvent, e.EventType));
         }
     }
 
@@ -41,7 +41,7 @@ public sealed class TickBroadcasterTests
         broadcaster.Publish(TickAt(2));
         broadcaster.Publish(TickAt(3));
 
-        using var client = broadcaster.Connect();
+        var client = broadcaster.Connect();
         broadcaster.Publish(TickAt(4));
 
         var events = Drain(client);
@@ -55,7 +55,7 @@ public sealed class TickBroadcasterTests
     public void TickCarriesItsSequenceTimestampAndRelayingReplica()
     {
         var broadcaster = CreateBroadcaster();
-        using var client = broadcaster.Connect();
+        var client = broadcaster.Connect();
         var publishedAt = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
 
         broadcaster.Publish(new Tick(Epoch, 42, publishedAt));
@@ -71,7 +71,7 @@ public sealed class TickBroadcasterTests
     public void RepeatedOrOlderTicksAreNotRelayedTwice()
     {
         var broadcaster = CreateBroadcaster();
-        using var client = broadcaster.Connect();
+        var client = broadcaster.Connect();
 
         foreach (var sequence in new long[] { 1, 2, 2, 1, 3 })
         {
@@ -89,7 +89,7 @@ public sealed class TickBroadcasterTests
         var stalled = broadcaster.Connect();
         var aborts = 0;
         stalled.OnCut(_ => aborts++, null);
-        using var healthy = broadcaster.Connect();
+        var healthy = broadcaster.Connect();
         Assert.True(healthy.TryRead(out _)); // its hello
 
         for (var sequence = 1; sequence <= 50; sequence++)
@@ -109,7 +109,7 @@ public sealed class TickBroadcasterTests
         // Its connection was aborted, once.
         Assert.Equal(1, aborts);
         Assert.Equal(1, broadcaster.ClientCount);
-        stalled.Dispose();
+        broadcaster.Leave(stalled);
     }
 
     [Fact]
@@ -134,9 +134,9 @@ public sealed class TickBroadcasterTests
         Assert.Equal(1, meters.Sum(SseMetrics.ConnectedClients));
 
         // The cut client's request ends afterwards; it must not be subtracted a second time.
-        stalled.Dispose();
+        broadcaster.Leave(stalled);
         Assert.Equal(1, meters.Sum(SseMetrics.ConnectedClients));
-        healthy.Dispose();
+        broadcaster.Leave(healthy);
         Assert.Equal(0, meters.Sum(SseMetrics.ConnectedClients));
     }
 
@@ -145,7 +145,7 @@ public sealed class TickBroadcasterTests
     {
         var broadcaster = CreateBroadcaster();
         var client = broadcaster.Connect();
-        client.Dispose();
+        broadcaster.Leave(client);
 
         Assert.Equal(0, broadcaster.Publish(TickAt(1)));
         Assert.Equal(0, broadcaster.ClientCount);
@@ -155,15 +155,15 @@ public sealed class TickBroadcasterTests
     public void HeartbeatReachesEveryClientWithoutAnId()
     {
         var broadcaster = CreateBroadcaster();
-        using var first = broadcaster.Connect();
-        using var second = broadcaster.Connect();
+        var first = broadcaster.Connect();
+        var second = broadcaster.Connect();
 
         broadcaster.Heartbeat();
 
         foreach (var client in new[] { first, second })
         {
             var heartbeat = Drain(client)[1];
-            Assert.Equal(TickBroadcaster.HeartbeatEvent, heartbeat.EventType);
+            Assert.Equal(TickEvents.HeartbeatEvent, heartbeat.EventType);
             // An id here would move the browser's Last-Event-ID off the last tick.
             Assert.Null(heartbeat.EventId);
         }
@@ -176,8 +176,8 @@ public sealed class TickBroadcasterTests
 
     private static TickBroadcaster CreateBroadcaster(int capacity = 64, IMeterFactory? meters = null)
     {
-        var broadcaster = new TickBroadcaster(new ReplicaIdentity("replica-under-test"),
-            Options.Create(new TickStreamOptions { ClientQueueCapacity = capacity }),
+        var options = Options.Create(new TickStreamOptions { ClientQueueCapacity = capacity });
+        var broadcaster = new TickBroadcaster(new TickEvents(new ReplicaIdentity("replica-under-test"), options), options,
             new RelayMetrics(meters ?? Meters),
             NullLogger<TickBroadcaster>.Instance);
         broadcaster.Initialize(Epoch, 0);
@@ -203,7 +203,7 @@ public sealed class TickBroadcasterTests
         var broadcaster = CreateBroadcaster();
         broadcaster.Publish(TickAt(1));
         broadcaster.Publish(TickAt(2));
-        using var client = broadcaster.Connect();
+        var client = broadcaster.Connect();
 
         broadcaster.StartEpoch("e2", 0);
         broadcaster.Publish(new Tick("e2", 1, DateTimeOffset.UtcNow));
@@ -220,7 +220,7 @@ public sealed class TickBroadcasterTests
     public void DrainAsksEveryClientToReconnectSoonAndEndsTheirStreams()
     {
         var broadcaster = CreateBroadcaster();
-        using var client = broadcaster.Connect();
+        var client = broadcaster.Connect();
         broadcaster.Publish(TickAt(1));
 
         broadcaster.Drain();
