@@ -57,18 +57,22 @@ internal sealed partial class TickStreamConnections(
             return;
         }
 
-        var accepted = await AcceptAsync(connection.Transport.Input);
-        if (accepted is null)
+        AcceptedStream? accepted;
+        try
         {
-            await next(connection);
+            accepted = await AcceptAsync(connection.Transport.Input);
+        }
+        catch (TimeoutException ex)
+        {
+            // A silent or byte-by-byte connection would otherwise hold one of the replica's files for
+            // as long as it likes.
+            connection.Abort(new ConnectionAbortedException(ex.Message));
             return;
         }
 
-        if (accepted.Client is null)
+        if (accepted is null)
         {
-            // No request head within the admission timeout: a silent or byte-by-byte connection would
-            // otherwise hold one of the replica's files for as long as it likes.
-            connection.Abort(new ConnectionAbortedException("No request head within Admission:RequestHeadTimeout."));
+            await next(connection);
             return;
         }
 
@@ -110,10 +114,10 @@ internal sealed partial class TickStreamConnections(
 
     /// <summary>
     /// Reads the connection's first request head and, when it is a <c>GET /events</c> the replica
-    /// accepts, consumes it and returns the registered client. A head that does not arrive in time
-    /// gives an <see cref="AcceptedStream"/> without a client: the connection is cut. Otherwise
-    /// nothing is consumed, and null hands the same bytes to Kestrel.
+    /// accepts, consumes it and returns the registered client. Otherwise nothing is consumed, and
+    /// null hands the same bytes to Kestrel.
     /// </summary>
+    /// <exception cref="TimeoutException">No whole head within <c>Admission:RequestHeadTimeout</c>.</exception>
     private async Task<AcceptedStream?> AcceptAsync(PipeReader input)
     {
         using var timeout = new CancellationTokenSource(admission.Value.RequestHeadTimeout);
@@ -126,7 +130,7 @@ internal sealed partial class TickStreamConnections(
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
-                return AcceptedStream.TimedOut;
+                throw new TimeoutException("No request head within Admission:RequestHeadTimeout.");
             }
 
             var outcome = StreamRequestHead.TryParse(read.Buffer, out var head);
@@ -160,10 +164,7 @@ internal sealed partial class TickStreamConnections(
         return await writer.WriteOpeningAsync(client, accepted.ResumeAfter, output, cancellationToken);
     }
 
-    private sealed record AcceptedStream(TickClient? Client, TickId? ResumeAfter, string? TraceParent, string? TraceState)
-    {
-        public static readonly AcceptedStream TimedOut = new(null, null, null, null);
-    }
+    private sealed record AcceptedStream(TickClient Client, TickId? ResumeAfter, string? TraceParent, string? TraceState);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The /events stream on connection {ConnectionId} failed and was closed")]
     private partial void LogStreamFailed(Exception exception, string connectionId);
