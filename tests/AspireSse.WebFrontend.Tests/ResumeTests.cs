@@ -167,6 +167,45 @@ public sealed class ResumeTests
     [Theory]
     [InlineData(FastPathMode.On)]
     [InlineData(FastPathMode.Off)]
+    public async Task AReplicaThatDoesNotYetKnowWhereTheTicksStandRefusesAResumeUntilItDoes(FastPathMode fastPath)
+    {
+        // Redis has never been ticked, so the replica learns the epoch only from the first tick. A
+        // resume it accepted before that could not replay what the client missed.
+        await using var harness = await ServiceHarness.StartAsync(cancellationToken: Cancellation);
+        var frontend = await harness.StartWebFrontendAsync(WebFrontendSettings(fastPath, maxStreams: null, extra: null),
+            cancellationToken: Cancellation);
+
+        using (var refused = await ResumeAsync(frontend, "e0-5"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.InRange(refused.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>(Cancellation);
+            Assert.Equal("Starting", problem.GetProperty("title").GetString());
+        }
+
+        await harness.StartEventServiceAsync(new Dictionary<string, string?> { ["Ticks__Interval"] = "00:00:00.050" },
+            cancellationToken: Cancellation);
+        var (epoch, _) = await PositionAsync(harness, atLeast: 3);
+        await Eventually.WaitAsync(() => StreamPath.StatsAsync(frontend, Cancellation), stats => stats.GetProperty("epoch").GetString() == epoch,
+            Timeout, "the replica to relay its first tick", Cancellation);
+
+        await using var resumed = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation, lastEventId: $"{epoch}-1");
+        var events = await resumed.WaitForTicksAsync(2, Timeout, Cancellation);
+        Assert.Equal(2, events.First(e => e.Type == "tick").Sequence);
+    }
+
+    private static async Task<HttpResponseMessage> ResumeAsync(ServiceProcess frontend, string lastEventId)
+    {
+        // A client of its own: the refusal closes the connection.
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, Events(frontend));
+        request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+        return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Cancellation);
+    }
+
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
     public async Task StreamsBeyondTheCapGet503WithRetryAfterAndAFullReplicaIsUnreadyButAlive(FastPathMode fastPath)
     {
         await using var harness = await StartAsync(fastPath, maxStreams: "2");

@@ -50,13 +50,16 @@ public static class StreamPath
     }
 
     /// <summary>The replica's count of streams opened on each path, from <c>/events/stats</c>.</summary>
-    public static async Task<Dictionary<string, long>> OpenedAsync(ServiceProcess frontend, CancellationToken cancellationToken)
+    public static async Task<Dictionary<string, long>> OpenedAsync(ServiceProcess frontend, CancellationToken cancellationToken) =>
+        (await StatsAsync(frontend, cancellationToken)).GetProperty("opened").EnumerateObject()
+            .ToDictionary(p => p.Name, p => p.Value.GetInt64());
+
+    /// <summary>The replica's <c>/events/stats</c>.</summary>
+    public static async Task<JsonElement> StatsAsync(ServiceProcess frontend, CancellationToken cancellationToken)
     {
-        // A client of its own, so reading the counts never reuses (or opens) a test client's connection.
+        // A client of its own, so reading the stats never reuses (or opens) a test client's connection.
         using var http = new HttpClient();
-        var stats = JsonSerializer.Deserialize<JsonElement>(
-            await http.GetStringAsync(new Uri(frontend.Url, "/events/stats"), cancellationToken));
-        return stats.GetProperty("opened").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt64());
+        return JsonSerializer.Deserialize<JsonElement>(await http.GetStringAsync(new Uri(frontend.Url, "/events/stats"), cancellationToken));
     }
 
     /// <summary>Exactly one stream so far, opened on <paramref name="path"/>.</summary>
