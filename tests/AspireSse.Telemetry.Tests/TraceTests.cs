@@ -93,6 +93,10 @@ public sealed class TraceTests
         TestReport.Publish($"telemetry: redis commands in tick traces: {string.Join(", ", redisCommands)}");
     }
 
+    // A replica exports a few spans per tick, so the dashboard's default of its newest 200 is only
+    // seconds' worth: on a busy machine a span could scroll out of it before a probe reads it.
+    private const int RecentSpans = 2000;
+
     [Theory]
     [InlineData(FastPathMode.On)]
     [InlineData(FastPathMode.Off)]
@@ -112,18 +116,17 @@ public sealed class TraceTests
         var replayed = received.Where(e => e.Type == "tick" && e.Json.GetProperty("replayed").GetBoolean()).Select(e => e.Sequence).ToList();
         Assert.Equal(ticks[3].Sequence, replayed[0]);
 
-        var (replay, publishes) = await run.WaitForAsync(
-            async d =>
-            {
-                var spans = await d.SpansAsync([second.ResourceId], Cancellation);
-                var published = await TickTrace.PublishSpansAsync(d, eventServices, Cancellation);
-                return (Replay: spans.SingleOrDefault(s => s.Name == TickTrace.ReplaySpan),
-                    Publishes: replayed.Select(seq => published.GetValueOrDefault(seq)).ToList());
-            },
-            r => r.Replay is not null && r.Publishes.All(p => p is not null),
-            $"the replay span of {second.ResourceId} and the publish spans of ticks {replayed[0]}..{replayed[^1]}", Cancellation);
+        // The replay span is among the replica's newest spans; each of its links is followed to the
+        // publish span it names, however long ago that tick was published.
+        var replay = await run.WaitForAsync(
+            async d => (await d.SpansAsync([second.ResourceId], Cancellation, limit: RecentSpans)).SingleOrDefault(s => s.Name == TickTrace.ReplaySpan),
+            r => r is not null, $"the replay span of {second.ResourceId}", Cancellation);
+        var publishes = await run.WaitForAsync(
+            d => Task.WhenAll(replay!.Links.Select(link => TickTrace.PublishSpanInAsync(d, link.TraceId, Cancellation))),
+            p => p.All(span => span is not null), $"the publish spans that the replay of ticks {replayed[0]}..{replayed[^1]} links to", Cancellation);
         Assert.Equal(TelemetryRun.SenderOf(second), replay!.Sender);
         Assert.Equal(replayed.Count, replay.LongAttribute("messaging.batch.message_count"));
+        Assert.Equal(replayed, publishes.Select(p => p!.LongAttribute(SseTelemetry.SequenceTag)!.Value));
         Assert.Equal(publishes.Select(p => (p!.TraceId, p.SpanId)), replay.Links);
         Assert.DoesNotContain(replay.TraceId, publishes.Select(p => p!.TraceId));
 
@@ -158,18 +161,14 @@ public sealed class TraceTests
             second.ResourceId, ticks: 2, TelemetryRun.Timeout, Cancellation);
         Assert.True(killed >= 2, $"killed {killed} pub/sub connection(s)");
 
-        var (backfilled, original) = await run.WaitForAsync(
-            async d =>
-            {
-                var spans = await d.SpansAsync([second.ResourceId], Cancellation);
-                var published = await TickTrace.PublishSpansAsync(d, eventServices, Cancellation);
-                var backfill = spans.FirstOrDefault(s => s.Name == TickTrace.ProcessSpan
-                    && s.Attribute(SseMetrics.RelaySourceTag) == "backfill"
-                    && s.LongAttribute(SseTelemetry.SequenceTag) is { } seq && published.ContainsKey(seq));
-                return (Backfill: backfill, Publish: backfill is null ? null : published[backfill.LongAttribute(SseTelemetry.SequenceTag)!.Value]);
-            },
-            r => r.Backfill is not null,
-            $"{second.ResourceId} to backfill a tick it missed while its subscription was cut", Cancellation);
+        var backfilled = await run.WaitForAsync(
+            async d => (await d.SpansAsync([second.ResourceId], Cancellation, limit: RecentSpans)).FirstOrDefault(s => s.Name == TickTrace.ProcessSpan
+                && s.Attribute(SseMetrics.RelaySourceTag) == "backfill"),
+            b => b is not null, $"{second.ResourceId} to backfill a tick it missed while its subscription was cut", Cancellation);
+        var link = Assert.Single(backfilled!.Links);
+        var original = await run.WaitForAsync(d => TickTrace.PublishSpanInAsync(d, link.TraceId, Cancellation), p => p is not null,
+            $"the publish span that the backfill of tick {backfilled.LongAttribute(SseTelemetry.SequenceTag)} links to", Cancellation);
+        Assert.Equal(backfilled.LongAttribute(SseTelemetry.SequenceTag), original!.LongAttribute(SseTelemetry.SequenceTag));
         Assert.Equal([(original!.TraceId, original.SpanId)], backfilled!.Links);
         Assert.NotEqual(original.TraceId, backfilled.TraceId);
         Assert.Equal("", backfilled.ParentSpanId);

@@ -73,12 +73,13 @@ internal sealed class DashboardTelemetry : IDisposable
 
     /// <summary>
     /// The spans of the given instances (resource ids such as <c>webfrontend-abcdwxyz</c>: a plain
-    /// <c>webfrontend</c> is ambiguous with replicas, and the dashboard answers 404), newest last.
+    /// <c>webfrontend</c> is ambiguous with replicas, and the dashboard answers 404), newest last:
+    /// the newest 200 unless <paramref name="limit"/> says otherwise.
     /// </summary>
     public async Task<IReadOnlyList<DashboardSpan>> SpansAsync(IEnumerable<string> resourceIds, CancellationToken cancellationToken,
-        string? traceId = null)
+        string? traceId = null, int? limit = null)
     {
-        var query = Query(resourceIds, ("traceId", traceId), Recent);
+        var query = Query(resourceIds, ("traceId", traceId), ("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         return ReadSpans(await GetDataAsync($"/api/telemetry/spans{query}", cancellationToken)
             ?? throw new InvalidOperationException($"The dashboard knows none of {query}."));
     }
@@ -90,7 +91,7 @@ internal sealed class DashboardTelemetry : IDisposable
     /// <summary>The structured logs of the given instances, oldest first.</summary>
     public async Task<IReadOnlyList<DashboardLog>> LogsAsync(IEnumerable<string> resourceIds, CancellationToken cancellationToken)
     {
-        var query = Query(resourceIds, Recent);
+        var query = Query(resourceIds);
         var data = await GetDataAsync($"/api/telemetry/logs{query}", cancellationToken)
             ?? throw new InvalidOperationException($"The dashboard knows none of {query}.");
         return [.. Items(data, "resourceLogs", "scopeLogs", "logRecords").Select(r => new DashboardLog(
@@ -135,12 +136,6 @@ internal sealed class DashboardTelemetry : IDisposable
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
         return json.RootElement.GetProperty("data").Clone();
     }
-
-    // Without a limit the API returns only the newest 200 spans or logs: at the tests' tick rate about
-    // ten seconds' worth, so on a busy machine a span a test waits for could scroll out of the answer
-    // before it is read. Recent, on the other hand, takes the dashboard longer to answer than a
-    // request may take once a run has gone on for minutes; the newest thousand is a minute or more.
-    private static readonly (string, string?) Recent = ("limit", "1000");
 
     private static string Query(IEnumerable<string> resourceIds, params (string Name, string? Value)[] more) =>
         "?" + string.Join('&', resourceIds.Select(id => ("resource", (string?)id)).Concat(more)

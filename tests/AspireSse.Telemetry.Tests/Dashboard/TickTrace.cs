@@ -24,6 +24,13 @@ internal sealed record TickTrace(long Sequence, DashboardSpan? Publish, IReadOnl
             .GroupBy(s => s.LongAttribute(SseTelemetry.SequenceTag)!.Value)
             .ToDictionary(g => g.Key, g => g.Single());
 
+    /// <summary>
+    /// The publish span in one trace, or null while the dashboard has none: how a link is followed
+    /// however old it is, where the newest spans of an EventService hold only the last seconds.
+    /// </summary>
+    public static async Task<DashboardSpan?> PublishSpanInAsync(DashboardTelemetry dashboard, string traceId, CancellationToken cancellationToken) =>
+        (await dashboard.TraceAsync(traceId, cancellationToken)).SingleOrDefault(s => s.Name == PublishSpan);
+
     /// <summary>The trace of each tick whose publish span the dashboard has; the others come back without one.</summary>
     public static async Task<IReadOnlyList<TickTrace>> FindAsync(DashboardTelemetry dashboard, IEnumerable<string> eventServices,
         IReadOnlyList<long> sequences, CancellationToken cancellationToken)
