@@ -208,8 +208,7 @@ public sealed class TickStreamTests
             ["TickStream__ClientQueueCapacity"] = "5000",
         });
         var frontend = harness.Services[^1];
-        await using var client = new BrowserLikeSseClient(new Uri(frontend.Url, "/events"), receiveBufferBytes: 4096);
-        client.Start();
+        await using var client = SseTestClient.StartLikeABrowser(new Uri(frontend.Url, "/events"), receiveBufferBytes: 4096);
         await Eventually.WaitAsync(() => Task.FromResult(client.LastSequence), s => s > 0, Timeout, "the first tick", Cancellation);
 
         await client.PauseReadingAsync();

@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
+using AspireSse.TestSupport;
 
 namespace AspireSse.Bench.LoadGen;
 
 /// <summary>
 /// One client of the system under test: connects, then reads until closed, counting every tick.
-/// Its counters are written only by its own read loop and read by others with volatile reads.
+/// Its counters are written only by its own read loop and read by others with volatile reads;
+/// what counts as lost, duplicated or reordered is <see cref="TickDeliveryCheck"/>'s rule, the tests' own.
 /// </summary>
 public abstract class ClientConnection : IDisposable
 {
@@ -17,10 +19,8 @@ public abstract class ClientConnection : IDisposable
 
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LatencyHistogram _latency;
-    private long _received;
-    private long _lastSequence;
-    private long _missing;
-    private long _duplicates;
+    // Ticks are expected from sequence 1.
+    private TickDeliveryCheck _delivery = new(startsAfter: 0);
     private long _bytes;
     private long _malformed;
     private volatile bool _closing;
@@ -39,17 +39,17 @@ public abstract class ClientConnection : IDisposable
     /// <summary>Completes when the server has accepted the stream (SSE headers, or the SignalR handshake).</summary>
     public Task Opened => _opened.Task;
 
+    /// <summary>
+    /// What this connection received so far. A copy of the read loop's check: each of its counts
+    /// is a 64-bit field, read whole, though not all from the same instant.
+    /// </summary>
+    public TickDeliveryCheck Delivery => _delivery;
+
     /// <summary>Ticks received.</summary>
-    public long Received => Volatile.Read(ref _received);
+    public long Received => Delivery.Received;
 
-    /// <summary>The highest tick sequence received; ticks are expected from sequence 1.</summary>
-    public long LastSequence => Volatile.Read(ref _lastSequence);
-
-    /// <summary>Sequences skipped between ticks received (a gap is a lost event).</summary>
-    public long Missing => Volatile.Read(ref _missing);
-
-    /// <summary>Ticks at or below one already received.</summary>
-    public long Duplicates => Volatile.Read(ref _duplicates);
+    /// <summary>The highest tick sequence received.</summary>
+    public long LastSequence => Delivery.Highest;
 
     /// <summary>Bytes read from the socket after the response head.</summary>
     public long Bytes => Volatile.Read(ref _bytes);
@@ -108,20 +108,7 @@ public abstract class ClientConnection : IDisposable
         }
 
         _latency.Record((receivedAtTicks - publishedAt.UtcTicks) / TimeSpan.TicksPerMicrosecond);
-        var last = _lastSequence;
-        if (sequence <= last)
-        {
-            Volatile.Write(ref _duplicates, _duplicates + 1);
-            return;
-        }
-
-        if (sequence > last + 1)
-        {
-            Volatile.Write(ref _missing, _missing + (sequence - last - 1));
-        }
-
-        Volatile.Write(ref _lastSequence, sequence);
-        Volatile.Write(ref _received, _received + 1);
+        _delivery.Observe(sequence);
     }
 
     public void Dispose()

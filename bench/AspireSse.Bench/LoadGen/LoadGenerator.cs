@@ -105,10 +105,11 @@ public sealed class LoadGenerator(LoadTarget target) : IAsyncDisposable
         long received = 0, lost = 0, duplicates = 0, malformed = 0;
         foreach (var c in _connections)
         {
-            received += c.Received;
-            duplicates += c.Duplicates;
+            var delivery = c.Delivery;
+            received += delivery.Received;
+            duplicates += delivery.Duplicated + delivery.Reordered;
             malformed += c.Malformed;
-            lost += c.Missing + Math.Max(0, finalSequence - c.LastSequence);
+            lost += delivery.LostUpTo(finalSequence);
         }
 
         var dropped = _connections.Where(c => c.Error is not null).ToList();
