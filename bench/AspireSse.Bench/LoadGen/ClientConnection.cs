@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using AspireSse.TestSupport;
 
@@ -29,12 +28,9 @@ public abstract class ClientConnection : IDisposable
     {
         Target = target;
         _latency = latency;
-        Socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
     }
 
     public LoadTarget Target { get; }
-
-    protected Socket Socket { get; }
 
     /// <summary>Completes when the server has accepted the stream (SSE headers, or the SignalR handshake).</summary>
     public Task Opened => _opened.Task;
@@ -65,7 +61,6 @@ public abstract class ClientConnection : IDisposable
     {
         try
         {
-            await Socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(Target.Url.Host), Target.Url.Port), connectCancellation);
             await ReadAsync(connectCancellation);
             if (!_closing)
             {
@@ -78,7 +73,7 @@ public abstract class ClientConnection : IDisposable
             // it must not take the others down with it.
             if (!_closing)
             {
-                Error = ex is IOException or SocketException or InvalidDataException or OperationCanceledException
+                Error = ex is IOException or SocketException or HttpRequestException or InvalidDataException or OperationCanceledException
                     ? ex.Message
                     : $"{ex.GetType().Name}: {ex.Message}";
             }
@@ -89,7 +84,7 @@ public abstract class ClientConnection : IDisposable
         }
     }
 
-    /// <summary>Sends the request, waits for the stream to open, then reads it to the end.</summary>
+    /// <summary>Connects, sends the request, waits for the stream to open, then reads it to the end.</summary>
     protected abstract Task ReadAsync(CancellationToken connectCancellation);
 
     protected void MarkOpened() => _opened.TrySetResult();
@@ -114,14 +109,13 @@ public abstract class ClientConnection : IDisposable
     public void Dispose()
     {
         _closing = true;
-        // Closing the socket ends the pending read: receives take no cancellation token, because
-        // registering one per read would cost an allocation per event.
-        Socket.Dispose();
         Dispose(true);
         GC.SuppressFinalize(this);
     }
 
-    protected virtual void Dispose(bool disposing)
-    {
-    }
+    /// <summary>
+    /// Closes the connection, which ends the pending read: reads take no cancellation token,
+    /// because registering one per read would cost an allocation per event.
+    /// </summary>
+    protected abstract void Dispose(bool disposing);
 }
