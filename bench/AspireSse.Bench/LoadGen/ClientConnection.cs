@@ -5,8 +5,8 @@ namespace AspireSse.Bench.LoadGen;
 
 /// <summary>
 /// One client of the system under test: connects, then reads until closed, counting every tick.
-/// Its counters are written only by its own read loop and read by others with volatile reads;
-/// what counts as lost, duplicated or reordered is <see cref="TickDeliveryCheck"/>'s rule, the tests' own.
+/// Its counters are written only by its own read loop and read by others while it runs; what counts
+/// as lost, duplicated or reordered is <see cref="TickDeliveryCheck"/>'s rule, the tests' own.
 /// </summary>
 public abstract class ClientConnection : IDisposable
 {
@@ -47,7 +47,7 @@ public abstract class ClientConnection : IDisposable
     /// <summary>The highest tick sequence received.</summary>
     public long LastSequence => Delivery.Highest;
 
-    /// <summary>Bytes read from the socket after the response head.</summary>
+    /// <summary>Bytes of the response body read (for SSE as <see cref="HttpClient"/> hands them over, chunk framing removed).</summary>
     public long Bytes => Volatile.Read(ref _bytes);
 
     /// <summary>Events that carried no readable tick.</summary>
