@@ -70,36 +70,20 @@ public sealed class AppHostTests
             new SystemSettings { TickInterval = TimeSpan.FromMilliseconds(200), FastPath = fastPath }, Cancellation);
         using var http = new HttpClient { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
 
-        var clients = new List<SseTestClient>();
-        try
+        await using var clients = await SseTestClients.ConnectAsync(http, new Uri(system.WebFrontendUrl, "/events"), 30, Cancellation);
+        var replicas = new HashSet<string>();
+        foreach (var client in clients.Clients)
         {
-            // Each open stream holds a connection of its own, and Aspire's proxy picks a replica per connection.
-            for (var i = 0; i < 30; i++)
-            {
-                clients.Add(await SseTestClient.ConnectAsync(http, new Uri(system.WebFrontendUrl, "/events"), Cancellation));
-            }
-
-            var replicas = new HashSet<string>();
-            foreach (var client in clients)
-            {
-                var events = await client.WaitForTicksAsync(5, Timeout, Cancellation);
-                Assert.Equal("hello", events[0].Type);
-                replicas.Add(events[0].Replica!);
-                var sequences = events.Where(e => e.Type == "tick").Select(e => e.Sequence).ToList();
-                Assert.Null(TickSequence.FirstBreak(sequences));
-                Assert.Equal(events[0].Json.GetProperty("sequence").GetInt64() + 1, sequences[0]);
-            }
-
-            Assert.True(replicas.Count > 1, $"all 30 clients were served by {string.Join(", ", replicas)}");
-            Assert.Subset(system.WebFrontends.Select(f => f.InstanceId).ToHashSet(), replicas);
+            var events = await client.WaitForTicksAsync(5, Timeout, Cancellation);
+            Assert.Equal("hello", events[0].Type);
+            replicas.Add(events[0].Replica!);
+            var sequences = events.Where(e => e.Type == "tick").Select(e => e.Sequence).ToList();
+            Assert.Null(TickSequence.FirstBreak(sequences));
+            Assert.Equal(events[0].Json.GetProperty("sequence").GetInt64() + 1, sequences[0]);
         }
-        finally
-        {
-            foreach (var client in clients)
-            {
-                await client.DisposeAsync();
-            }
-        }
+
+        Assert.True(replicas.Count > 1, $"all 30 clients were served by {string.Join(", ", replicas)}");
+        Assert.Subset(system.WebFrontends.Select(f => f.InstanceId).ToHashSet(), replicas);
     }
 
     [Fact]

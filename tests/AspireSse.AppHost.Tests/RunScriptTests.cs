@@ -25,28 +25,13 @@ public sealed partial class RunScriptTests
         // hello, then consecutive ticks, on streams that land on more than one replica.
         using var http = new HttpClient { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         var replicas = new HashSet<string>();
-        var streams = new List<SseTestClient>();
-        try
+        await using var streams = await SseTestClients.ConnectAsync(http, new Uri($"http://127.0.0.1:{port}/events"), 12, Cancellation);
+        foreach (var stream in streams.Clients)
         {
-            for (var i = 0; i < 12; i++)
-            {
-                streams.Add(await SseTestClient.ConnectAsync(http, new Uri($"http://127.0.0.1:{port}/events"), Cancellation));
-            }
-
-            foreach (var stream in streams)
-            {
-                var events = await stream.WaitForTicksAsync(2, Timeout, Cancellation);
-                Assert.Equal("hello", events[0].Type);
-                Assert.Null(TickSequence.FirstBreak([.. events.Where(e => e.Type == "tick").Select(e => e.Sequence)]));
-                replicas.Add(events[0].Replica!);
-            }
-        }
-        finally
-        {
-            foreach (var stream in streams)
-            {
-                await stream.DisposeAsync();
-            }
+            var events = await stream.WaitForTicksAsync(2, Timeout, Cancellation);
+            Assert.Equal("hello", events[0].Type);
+            Assert.Null(TickSequence.FirstBreak([.. events.Where(e => e.Type == "tick").Select(e => e.Sequence)]));
+            replicas.Add(events[0].Replica!);
         }
 
         Assert.True(replicas.Count > 1, $"12 streams all landed on {string.Join(", ", replicas)}");

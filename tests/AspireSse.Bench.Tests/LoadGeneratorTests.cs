@@ -12,8 +12,6 @@ namespace AspireSse.Bench.Tests;
 /// </summary>
 public sealed class LoadGeneratorTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -22,18 +20,18 @@ public sealed class LoadGeneratorTests
         await using var harness = await ServiceHarness.StartAsync(redisPersistence: false, cancellationToken: Cancellation);
         var frontend = await harness.StartWebFrontendAsync(cancellationToken: Cancellation);
         await using var load = new LoadGenerator(new LoadTarget(ClientProtocol.ServerSentEvents, new Uri(frontend.Url, "/events")));
-        await load.ConnectAsync(20, parallelism: 10, Timeout, Cancellation);
+        await load.ConnectAsync(20, parallelism: 10, Eventually.Timeout, Cancellation);
         load.Latency.Enabled = true;
 
         var ticker = await harness.StartEventServiceAsync(
             new Dictionary<string, string?> { ["Ticks__Interval"] = "00:00:00.050" }, cancellationToken: Cancellation);
         await Eventually.WaitAsync(() => Task.FromResult(load.Report(0)), report => load.Connections.All(c => c.Received >= 20),
-            Timeout, "every client to receive 20 ticks", Cancellation);
+            Eventually.Timeout, "every client to receive 20 ticks", Cancellation);
         await ticker.StopAsync(TimeSpan.FromSeconds(10));
         var redis = await harness.ConnectRedisAsync();
         var final = (long)await redis.GetDatabase().StringGetAsync(TickRedisKeys.Counter);
 
-        Assert.True(await load.WaitForAsync(final, Timeout, Timeout, Cancellation), "every client reached the last tick");
+        Assert.True(await load.WaitForAsync(final, Eventually.Timeout, Eventually.Timeout, Cancellation), "every client reached the last tick");
         var report = load.Report(final);
         Assert.Equal(20 * final, report.Received);
         Assert.Equal(0, report.Lost);

@@ -8,8 +8,6 @@ namespace AspireSse.EndToEnd.Tests;
 /// </summary>
 public sealed class RedisTlsTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -25,7 +23,7 @@ public sealed class RedisTlsTests
         var frontend = await harness.StartWebFrontendAsync(trusting, cancellationToken: Cancellation);
         using var http = new HttpClient { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         await using var client = await SseTestClient.ConnectAsync(http, new Uri(frontend.Url, "/events"), Cancellation);
-        var events = await client.WaitForTicksAsync(3, Timeout, Cancellation);
+        var events = await client.WaitForTicksAsync(3, Eventually.Timeout, Cancellation);
 
         Assert.Equal("hello", events[0].Type);
         var sequences = events.Where(e => e.Type == "tick").Select(e => e.Sequence).ToList();
@@ -44,7 +42,7 @@ public sealed class RedisTlsTests
 
         eventService.Start();
         await Eventually.WaitAsync(() => Task.FromResult(eventService.RecentOutput),
-            output => output.Contains("UntrustedRoot", StringComparison.Ordinal), Timeout,
+            output => output.Contains("UntrustedRoot", StringComparison.Ordinal), Eventually.Timeout,
             "the EventService to report the Redis certificate as untrusted", Cancellation);
 
         Assert.NotEqual(200, await HealthProbe.StatusAsync(eventService));

@@ -8,8 +8,6 @@ namespace AspireSse.EventService.Tests;
 /// <summary>The real EventService process against a real redis-server.</summary>
 public sealed class TickerTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     private static Dictionary<string, string?> Interval(string interval) => new() { ["Ticks__Interval"] = interval };
@@ -40,7 +38,7 @@ public sealed class TickerTests
         await service.StopAsync(TimeSpan.FromSeconds(10));
         var countAtStop = (long)await redis.StringGetAsync(TickRedisKeys.Counter);
         service.Start();
-        await service.WaitHealthyAsync(Timeout, Cancellation);
+        await service.WaitHealthyAsync(Eventually.Timeout, Cancellation);
         await WaitForCounterAsync(redis, countAtStop + 10);
 
         var sequences = (await ReadStreamAsync(redis)).Select(t => t.Sequence).ToList();
@@ -58,7 +56,7 @@ public sealed class TickerTests
         await harness.StartEventServiceAsync(Interval("00:00:00.050"), cancellationToken: Cancellation);
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        deadline.CancelAfter(Timeout);
+        deadline.CancelAfter(Eventually.Timeout);
         var published = new List<string>();
         while (published.Count < 10)
         {
@@ -118,13 +116,13 @@ public sealed class TickerTests
 
         await harness.Redis.StopAsync(TimeSpan.FromSeconds(10));
         // Readiness notices the outage: publishing really stopped, and the process did not die of it.
-        await Eventually.WaitAsync(() => HealthProbe.StatusAsync(service), status => status == 503, Timeout,
+        await Eventually.WaitAsync(() => HealthProbe.StatusAsync(service), status => status == 503, Eventually.Timeout,
             "the EventService to report unhealthy while Redis is down", Cancellation);
         Assert.True(service.IsRunning);
 
         harness.Redis.Start();
-        await harness.Redis.WaitReadyAsync(Timeout, Cancellation);
-        await service.WaitHealthyAsync(Timeout, Cancellation);
+        await harness.Redis.WaitReadyAsync(Eventually.Timeout, Cancellation);
+        await service.WaitHealthyAsync(Eventually.Timeout, Cancellation);
         var resumedAt = (long)await redis.StringGetAsync(TickRedisKeys.Counter);
         await WaitForCounterAsync(redis, resumedAt + 10);
 
@@ -153,7 +151,7 @@ public sealed class TickerTests
 
         service.Start();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        deadline.CancelAfter(Timeout);
+        deadline.CancelAfter(Eventually.Timeout);
         await service.WaitForExitAsync(deadline.Token);
 
         Assert.Contains("Ticks:Interval must be between 1 ms and 1 hour", service.RecentOutput, StringComparison.Ordinal);
@@ -167,7 +165,7 @@ public sealed class TickerTests
 
         service.Start();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        deadline.CancelAfter(Timeout);
+        deadline.CancelAfter(Eventually.Timeout);
         await service.WaitForExitAsync(deadline.Token);
 
         Assert.Contains("ConnectionStrings:redis is not set", service.RecentOutput, StringComparison.Ordinal);
@@ -190,5 +188,5 @@ public sealed class TickerTests
 
     private static Task<long> WaitForCounterAsync(IDatabase redis, long atLeast) =>
         Eventually.WaitAsync(async () => (long)await redis.StringGetAsync(TickRedisKeys.Counter), c => c >= atLeast,
-            Timeout, $"the counter to reach {atLeast}", Cancellation);
+            Eventually.Timeout, $"the counter to reach {atLeast}", Cancellation);
 }

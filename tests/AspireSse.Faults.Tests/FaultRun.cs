@@ -12,7 +12,7 @@ internal sealed class FaultRun : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = RunningSystem.Timeout;
 
-    private readonly List<BrowserLikeSseClient> _clients = [];
+    private readonly List<SseTestClient> _clients = [];
 
     private FaultRun(RunningSystem system, FastPathMode fastPath) => (System, FastPath) = (system, fastPath);
 
@@ -21,7 +21,7 @@ internal sealed class FaultRun : IAsyncDisposable
     /// <summary>Whether the WebFrontends run with their fast path or as the plain pattern.</summary>
     public FastPathMode FastPath { get; }
 
-    public IReadOnlyList<BrowserLikeSseClient> Clients => _clients;
+    public IReadOnlyList<SseTestClient> Clients => _clients;
 
     /// <summary>Short delays, so reconnects and drains happen within the scenario's seconds.</summary>
     public static IReadOnlyDictionary<string, string?> WebFrontendSettings { get; } = new Dictionary<string, string?>
@@ -61,16 +61,15 @@ internal sealed class FaultRun : IAsyncDisposable
         }
     }
 
-    public BrowserLikeSseClient AddClient(int? receiveBufferBytes = null, Uri? server = null)
+    public SseTestClient AddClient(int? receiveBufferBytes = null, Uri? server = null)
     {
-        var client = new BrowserLikeSseClient(new Uri(server ?? System.WebFrontendUrl, "/events"), receiveBufferBytes);
+        var client = SseTestClient.StartLikeABrowser(new Uri(server ?? System.WebFrontendUrl, "/events"), receiveBufferBytes);
         _clients.Add(client);
-        client.Start();
         return client;
     }
 
     /// <summary>A client that goes away, as a closed tab does: it stops, and no longer counts.</summary>
-    public async Task LeaveAsync(BrowserLikeSseClient client)
+    public async Task LeaveAsync(SseTestClient client)
     {
         _clients.Remove(client);
         await client.DisposeAsync();
@@ -101,7 +100,7 @@ internal sealed class FaultRun : IAsyncDisposable
             () => Task.FromResult(_clients.Count(c => c.Ticks is not [.., var last] || last.Epoch != epoch || last.Sequence < target)),
             behind => behind == 0, Timeout, $"every client to reach tick {epoch}-{target} (count = clients behind)", cancellationToken);
 
-        return DeliveryReport.For(_clients.Select(c => c.Ticks));
+        return DeliveryReport.For(_clients);
     }
 
     /// <summary>The scenario's name in its <c>faults:</c> line: with <c>-plain</c> when the fast path is off.</summary>

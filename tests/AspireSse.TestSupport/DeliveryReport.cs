@@ -1,44 +1,37 @@
 namespace AspireSse.TestSupport;
 
-/// <summary>What a set of clients received, checked the way a user would: every tick, once, in order.</summary>
+/// <summary>What a set of clients received, each checked by <see cref="TickDeliveryCheck"/>, summed.</summary>
 public sealed record DeliveryReport(int Clients, long Ticks, long Lost, long Duplicated, long Reordered)
 {
-    public static DeliveryReport For(IEnumerable<IReadOnlyList<(string Epoch, long Sequence)>> clients)
+    public static DeliveryReport For(IEnumerable<SseTestClient> clients) => For(clients.Select(c => c.Events));
+
+    /// <summary>Each list is what one client saw: its ticks, and the <c>reset</c>s that announce a new epoch's start.</summary>
+    public static DeliveryReport For(IEnumerable<IReadOnlyList<SseEvent>> clients)
     {
         int count = 0;
         long ticks = 0, lost = 0, duplicated = 0, reordered = 0;
-        foreach (var received in clients)
+        foreach (var events in clients)
         {
             count++;
-            ticks += received.Count;
-            string? epoch = null;
-            long highest = 0;
-            var seen = new HashSet<long>();
-            foreach (var (tickEpoch, sequence) in received)
+            var check = new TickDeliveryCheck();
+            foreach (var e in events)
             {
-                if (tickEpoch != epoch)
+                switch (e.Type)
                 {
-                    // A new epoch starts again at the oldest retained tick, announced by a reset.
-                    epoch = tickEpoch;
-                    highest = sequence;
-                    seen = [sequence];
-                    continue;
-                }
-
-                if (!seen.Add(sequence))
-                {
-                    duplicated++;
-                }
-                else if (sequence < highest)
-                {
-                    reordered++;
-                }
-                else
-                {
-                    lost += sequence - highest - 1;
-                    highest = sequence;
+                    case "tick":
+                        check.Observe(e.Epoch, e.Sequence);
+                        break;
+                    case "reset" when e.Id is not null:
+                        // Its id is the new epoch's position: the first tick after a reset is the one after it.
+                        check.Announce(e.Epoch, e.Sequence);
+                        break;
                 }
             }
+
+            ticks += check.Received;
+            lost += check.Lost;
+            duplicated += check.Duplicated;
+            reordered += check.Reordered;
         }
 
         return new DeliveryReport(count, ticks, lost, duplicated, reordered);

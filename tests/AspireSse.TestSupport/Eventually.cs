@@ -3,6 +3,9 @@ namespace AspireSse.TestSupport;
 /// <summary>Waits for a condition that something else makes true, polling briefly, with a deadline.</summary>
 public static class Eventually
 {
+    /// <summary>How long a test waits, unless it says otherwise, for what a service should do within moments.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
     public static async Task<T> WaitAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what,
         CancellationToken cancellationToken = default)
     {

@@ -10,7 +10,6 @@ namespace AspireSse.WebFrontend.Tests;
 /// <summary>Resuming with Last-Event-ID or ?lastEventId=, against the real processes.</summary>
 public sealed class ResumeTests
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private static readonly HttpClient Http = new() { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
@@ -27,20 +26,20 @@ public sealed class ResumeTests
         string lastId;
         await using (var first = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation))
         {
-            lastId = (await first.WaitForTicksAsync(3, Timeout, Cancellation)).Last(e => e.Type == "tick").Id!;
+            lastId = (await first.WaitForTicksAsync(3, Eventually.Timeout, Cancellation)).Last(e => e.Type == "tick").Id!;
         }
 
         var last = long.Parse(lastId[(lastId.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
         var redis = (await harness.ConnectRedisAsync()).GetDatabase();
         await Eventually.WaitAsync(async () => (long)await redis.StringGetAsync(TickRedisKeys.Counter), c => c >= last + 20,
-            Timeout, "20 ticks to pass while disconnected", Cancellation);
+            Eventually.Timeout, "20 ticks to pass while disconnected", Cancellation);
 
         var openedBefore = await StreamPath.OpenedAsync(frontend, Cancellation);
         using var http = await StreamPath.ClientAsync(path, frontend, Cancellation);
         await using var resumed = await SseTestClient.ConnectAsync(http, Events(frontend), Cancellation, lastEventId: lastId);
         var counterAtResume = (long)await redis.StringGetAsync(TickRedisKeys.Counter);
         var events = await resumed.WaitUntilAsync(
-            e => e.Any(t => t.Type == "tick" && t.Sequence > counterAtResume + 5), Timeout, Cancellation);
+            e => e.Any(t => t.Type == "tick" && t.Sequence > counterAtResume + 5), Eventually.Timeout, Cancellation);
 
         var ticks = events.Where(e => e.Type == "tick").ToList();
         Assert.Equal(last + 1, ticks[0].Sequence);
@@ -63,7 +62,7 @@ public sealed class ResumeTests
         Assert.Equal(3, await redis.StreamDeleteAsync(TickRedisKeys.Stream, ["8-0", "9-0", "10-0"]));
 
         await using var client = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation, lastEventId: $"{epoch}-5");
-        var events = await client.WaitUntilAsync(e => e.Any(t => t.Type == "tick" && t.Sequence >= 12), Timeout, Cancellation);
+        var events = await client.WaitUntilAsync(e => e.Any(t => t.Type == "tick" && t.Sequence >= 12), Eventually.Timeout, Cancellation);
 
         Assert.Equal(["hello", "tick", "tick", "reset", "tick", "tick"], events.Take(6).Select(e => e.Type));
         Assert.Equal([6L, 7L], events.Skip(1).Take(2).Select(e => e.Sequence));
@@ -83,7 +82,7 @@ public sealed class ResumeTests
         var (epoch, _) = await PositionAsync(harness, atLeast: 10);
 
         await using var client = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, $"/events?lastEventId={epoch}-3"), Cancellation);
-        var ticks = (await client.WaitForTicksAsync(10, Timeout, Cancellation)).Where(e => e.Type == "tick").ToList();
+        var ticks = (await client.WaitForTicksAsync(10, Eventually.Timeout, Cancellation)).Where(e => e.Type == "tick").ToList();
 
         Assert.Equal(4, ticks[0].Sequence);
         Assert.Null(TickSequence.FirstBreak([.. ticks.Select(t => t.Sequence)]));
@@ -99,7 +98,7 @@ public sealed class ResumeTests
         var (epoch, _) = await PositionAsync(harness, atLeast: 400);
 
         await using var client = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation, lastEventId: $"{epoch}-1");
-        var events = await client.WaitForTicksAsync(5, Timeout, Cancellation);
+        var events = await client.WaitForTicksAsync(5, Eventually.Timeout, Cancellation);
 
         Assert.Equal(["hello", "reset"], events.Take(2).Select(e => e.Type));
         var reset = events[1].Json;
@@ -121,7 +120,7 @@ public sealed class ResumeTests
         await PositionAsync(harness, atLeast: 5);
 
         await using var client = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation, lastEventId: "deadbeef-3");
-        var events = await client.WaitForTicksAsync(3, Timeout, Cancellation);
+        var events = await client.WaitForTicksAsync(3, Eventually.Timeout, Cancellation);
 
         Assert.Equal("reset", events[1].Type);
         Assert.Equal("epoch", events[1].Json.GetProperty("reason").GetString());
@@ -187,10 +186,10 @@ public sealed class ResumeTests
             cancellationToken: Cancellation);
         var (epoch, _) = await PositionAsync(harness, atLeast: 3);
         await Eventually.WaitAsync(() => StreamPath.StatsAsync(frontend, Cancellation), stats => stats.GetProperty("epoch").GetString() == epoch,
-            Timeout, "the replica to relay its first tick", Cancellation);
+            Eventually.Timeout, "the replica to relay its first tick", Cancellation);
 
         await using var resumed = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation, lastEventId: $"{epoch}-1");
-        var events = await resumed.WaitForTicksAsync(2, Timeout, Cancellation);
+        var events = await resumed.WaitForTicksAsync(2, Eventually.Timeout, Cancellation);
         Assert.Equal(2, events.First(e => e.Type == "tick").Sequence);
     }
 
@@ -212,8 +211,8 @@ public sealed class ResumeTests
         var frontend = harness.Services[^1];
         await using var first = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation);
         await using var second = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation);
-        await first.WaitUntilAsync(e => e.Count > 0, Timeout, Cancellation);
-        await second.WaitUntilAsync(e => e.Count > 0, Timeout, Cancellation);
+        await first.WaitUntilAsync(e => e.Count > 0, Eventually.Timeout, Cancellation);
+        await second.WaitUntilAsync(e => e.Count > 0, Eventually.Timeout, Cancellation);
 
         using var response = await Http.GetAsync(Events(frontend), HttpCompletionOption.ResponseHeadersRead, Cancellation);
 
@@ -224,10 +223,10 @@ public sealed class ResumeTests
         Assert.Equal(200, await HealthProbe.StatusAsync(frontend.Url, "/alive"));
 
         await first.DisposeAsync();
-        await Eventually.WaitAsync(() => HealthProbe.StatusAsync(frontend.Url), status => status == 200, Timeout,
+        await Eventually.WaitAsync(() => HealthProbe.StatusAsync(frontend.Url), status => status == 200, Eventually.Timeout,
             "the replica to be ready again once a stream has left", Cancellation);
         await using var third = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation);
-        await third.WaitUntilAsync(e => e.Count > 0, Timeout, Cancellation);
+        await third.WaitUntilAsync(e => e.Count > 0, Eventually.Timeout, Cancellation);
     }
 
     [Theory]
@@ -244,9 +243,9 @@ public sealed class ResumeTests
 
         Assert.Equal(200, await HealthProbe.StatusAsync(frontend));
         await using var client = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation);
-        await client.WaitForTicksAsync(3, Timeout, Cancellation);
+        await client.WaitForTicksAsync(3, Eventually.Timeout, Cancellation);
         var after = await Eventually.WaitAsync(() => Task.FromResult(ResidentKilobytes(frontend)),
-            rss => rss <= baseline + 32 * 1024, Timeout, $"RSS to return near its baseline of {baseline} KB", Cancellation);
+            rss => rss <= baseline + 32 * 1024, Eventually.Timeout, $"RSS to return near its baseline of {baseline} KB", Cancellation);
         TestContext.Current.SendDiagnosticMessage($"RSS baseline {baseline} KB, after 1000 connects {after} KB");
     }
 
@@ -257,7 +256,7 @@ public sealed class ResumeTests
             async (_, ct) =>
             {
                 await using var client = await SseTestClient.ConnectAsync(Http, Events(frontend), ct);
-                await client.WaitUntilAsync(e => e.Count > 0, Timeout, ct);
+                await client.WaitUntilAsync(e => e.Count > 0, Eventually.Timeout, ct);
             });
     }
 
@@ -273,7 +272,7 @@ public sealed class ResumeTests
     {
         var redis = (await harness.ConnectRedisAsync()).GetDatabase();
         var counter = await Eventually.WaitAsync(async () => (long)await redis.StringGetAsync(TickRedisKeys.Counter),
-            c => c >= atLeast, Timeout, $"the counter to reach {atLeast}", Cancellation);
+            c => c >= atLeast, Eventually.Timeout, $"the counter to reach {atLeast}", Cancellation);
         return ((string)(await redis.StringGetAsync(TickRedisKeys.Epoch))!, counter);
     }
 

@@ -23,38 +23,23 @@ public sealed class TickStreamTests
         await using var harness = await StartSystemAsync(fastPath);
         var frontend = harness.Services[^1];
 
-        var clients = new List<SseTestClient>();
-        try
+        await using var clients = await SseTestClients.ConnectAsync(Http, new Uri(frontend.Url, "/events"), 5, Cancellation);
+        var hellos = new List<long>();
+        foreach (var client in clients.Clients)
         {
-            for (var i = 0; i < 5; i++)
-            {
-                clients.Add(await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation));
-            }
-
-            var hellos = new List<long>();
-            foreach (var client in clients)
-            {
-                var seen = await client.WaitUntilAsync(e => e.Count > 0, Timeout, Cancellation);
-                hellos.Add(seen[0].Json.GetProperty("sequence").GetInt64());
-            }
-
-            // Every client was connected by the time of the latest hello: from there on they must all
-            // have seen exactly the same ticks.
-            var common = Enumerable.Range(1, 5).Select(i => hellos.Max() + i).ToList();
-            foreach (var client in clients)
-            {
-                var ticks = await client.WaitUntilAsync(e => e.Any(t => t.Type == "tick" && t.Sequence >= common[^1]), Timeout, Cancellation);
-                var sequences = ticks.Where(t => t.Type == "tick").Select(t => t.Sequence).ToList();
-                AssertConsecutive(sequences);
-                Assert.Subset(sequences.ToHashSet(), common.ToHashSet());
-            }
+            var seen = await client.WaitUntilAsync(e => e.Count > 0, Timeout, Cancellation);
+            hellos.Add(seen[0].Json.GetProperty("sequence").GetInt64());
         }
-        finally
+
+        // Every client was connected by the time of the latest hello: from there on they must all
+        // have seen exactly the same ticks.
+        var common = Enumerable.Range(1, 5).Select(i => hellos.Max() + i).ToList();
+        foreach (var client in clients.Clients)
         {
-            foreach (var client in clients)
-            {
-                await client.DisposeAsync();
-            }
+            var ticks = await client.WaitUntilAsync(e => e.Any(t => t.Type == "tick" && t.Sequence >= common[^1]), Timeout, Cancellation);
+            var sequences = ticks.Where(t => t.Type == "tick").Select(t => t.Sequence).ToList();
+            AssertConsecutive(sequences);
+            Assert.Subset(sequences.ToHashSet(), common.ToHashSet());
         }
     }
 
@@ -216,8 +201,7 @@ public sealed class TickStreamTests
             ["TickStream__ClientQueueCapacity"] = "5000",
         });
         var frontend = harness.Services[^1];
-        await using var client = new BrowserLikeSseClient(new Uri(frontend.Url, "/events"), receiveBufferBytes: 4096);
-        client.Start();
+        await using var client = SseTestClient.StartLikeABrowser(new Uri(frontend.Url, "/events"), receiveBufferBytes: 4096);
         await Eventually.WaitAsync(() => Task.FromResult(client.LastSequence), s => s > 0, Timeout, "the first tick", Cancellation);
 
         await client.PauseReadingAsync();

@@ -1,11 +1,12 @@
-using System.Net;
 using System.Net.Sockets;
+using AspireSse.TestSupport;
 
 namespace AspireSse.Bench.LoadGen;
 
 /// <summary>
 /// One client of the system under test: connects, then reads until closed, counting every tick.
-/// Its counters are written only by its own read loop and read by others with volatile reads.
+/// Its counters are written only by its own read loop and read by others while it runs; what counts
+/// as lost, duplicated or reordered is <see cref="TickDeliveryCheck"/>'s rule, the tests' own.
 /// </summary>
 public abstract class ClientConnection : IDisposable
 {
@@ -17,10 +18,8 @@ public abstract class ClientConnection : IDisposable
 
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LatencyHistogram _latency;
-    private long _received;
-    private long _lastSequence;
-    private long _missing;
-    private long _duplicates;
+    // Ticks are expected from sequence 1.
+    private TickDeliveryCheck _delivery = new(startsAfter: 0);
     private long _bytes;
     private long _malformed;
     private volatile bool _closing;
@@ -29,29 +28,26 @@ public abstract class ClientConnection : IDisposable
     {
         Target = target;
         _latency = latency;
-        Socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
     }
 
     public LoadTarget Target { get; }
 
-    protected Socket Socket { get; }
-
     /// <summary>Completes when the server has accepted the stream (SSE headers, or the SignalR handshake).</summary>
     public Task Opened => _opened.Task;
 
+    /// <summary>
+    /// What this connection received so far. A copy of the read loop's check: each of its counts
+    /// is a 64-bit field, read whole, though not all from the same instant.
+    /// </summary>
+    public TickDeliveryCheck Delivery => _delivery;
+
     /// <summary>Ticks received.</summary>
-    public long Received => Volatile.Read(ref _received);
+    public long Received => Delivery.Received;
 
-    /// <summary>The highest tick sequence received; ticks are expected from sequence 1.</summary>
-    public long LastSequence => Volatile.Read(ref _lastSequence);
+    /// <summary>The highest tick sequence received.</summary>
+    public long LastSequence => Delivery.Highest;
 
-    /// <summary>Sequences skipped between ticks received (a gap is a lost event).</summary>
-    public long Missing => Volatile.Read(ref _missing);
-
-    /// <summary>Ticks at or below one already received.</summary>
-    public long Duplicates => Volatile.Read(ref _duplicates);
-
-    /// <summary>Bytes read from the socket after the response head.</summary>
+    /// <summary>Bytes of the response body read (for SSE as <see cref="HttpClient"/> hands them over, chunk framing removed).</summary>
     public long Bytes => Volatile.Read(ref _bytes);
 
     /// <summary>Events that carried no readable tick.</summary>
@@ -65,7 +61,6 @@ public abstract class ClientConnection : IDisposable
     {
         try
         {
-            await Socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(Target.Url.Host), Target.Url.Port), connectCancellation);
             await ReadAsync(connectCancellation);
             if (!_closing)
             {
@@ -78,7 +73,7 @@ public abstract class ClientConnection : IDisposable
             // it must not take the others down with it.
             if (!_closing)
             {
-                Error = ex is IOException or SocketException or InvalidDataException or OperationCanceledException
+                Error = ex is IOException or SocketException or HttpRequestException or InvalidDataException or OperationCanceledException
                     ? ex.Message
                     : $"{ex.GetType().Name}: {ex.Message}";
             }
@@ -89,7 +84,7 @@ public abstract class ClientConnection : IDisposable
         }
     }
 
-    /// <summary>Sends the request, waits for the stream to open, then reads it to the end.</summary>
+    /// <summary>Connects, sends the request, waits for the stream to open, then reads it to the end.</summary>
     protected abstract Task ReadAsync(CancellationToken connectCancellation);
 
     protected void MarkOpened() => _opened.TrySetResult();
@@ -108,33 +103,19 @@ public abstract class ClientConnection : IDisposable
         }
 
         _latency.Record((receivedAtTicks - publishedAt.UtcTicks) / TimeSpan.TicksPerMicrosecond);
-        var last = _lastSequence;
-        if (sequence <= last)
-        {
-            Volatile.Write(ref _duplicates, _duplicates + 1);
-            return;
-        }
-
-        if (sequence > last + 1)
-        {
-            Volatile.Write(ref _missing, _missing + (sequence - last - 1));
-        }
-
-        Volatile.Write(ref _lastSequence, sequence);
-        Volatile.Write(ref _received, _received + 1);
+        _delivery.Observe(sequence);
     }
 
     public void Dispose()
     {
         _closing = true;
-        // Closing the socket ends the pending read: receives take no cancellation token, because
-        // registering one per read would cost an allocation per event.
-        Socket.Dispose();
         Dispose(true);
         GC.SuppressFinalize(this);
     }
 
-    protected virtual void Dispose(bool disposing)
-    {
-    }
+    /// <summary>
+    /// Closes the connection, which ends the pending read: reads take no cancellation token,
+    /// because registering one per read would cost an allocation per event.
+    /// </summary>
+    protected abstract void Dispose(bool disposing);
 }

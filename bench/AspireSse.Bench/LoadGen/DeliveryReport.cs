@@ -2,6 +2,7 @@ namespace AspireSse.Bench.LoadGen;
 
 /// <summary>What every client received against what was published (ticks 1 to <see cref="FinalSequence"/>).</summary>
 /// <param name="Expected">Ticks × clients that should have arrived.</param>
+/// <param name="Received">Ticks that arrived, repeats included.</param>
 /// <param name="Lost">Ticks that never arrived at some client: gaps plus a missing tail.</param>
 /// <param name="Duplicates">Ticks that arrived at a client more than once or out of order.</param>
 /// <param name="Dropped">Connections that ended without being asked to.</param>

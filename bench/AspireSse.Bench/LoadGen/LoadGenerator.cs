@@ -11,6 +11,16 @@ public sealed class LoadGenerator(LoadTarget target) : IAsyncDisposable
     private readonly List<ClientConnection> _connections = [];
     private readonly List<Task> _readLoops = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly HttpClient _http = new(new SocketsHttpHandler
+    {
+        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        UseProxy = false,
+        UseCookies = false,
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
     private Task? _pinger;
 
     public LoadTarget Target { get; } = target;
@@ -42,7 +52,7 @@ public sealed class LoadGenerator(LoadTarget target) : IAsyncDisposable
                 await gate.WaitAsync(deadline.Token);
                 ClientConnection connection = Target.Protocol == ClientProtocol.SignalR
                     ? new SignalRClientConnection(Target, Latency)
-                    : new SseClientConnection(Target, Latency);
+                    : new SseClientConnection(Target, Latency, _http);
                 _connections.Add(connection);
                 _readLoops.Add(Task.Run(() => connection.RunAsync(deadline.Token), CancellationToken.None));
                 opened.Add(connection.Opened.ContinueWith(static (_, g) => ((SemaphoreSlim)g!).Release(), gate,
@@ -105,10 +115,11 @@ public sealed class LoadGenerator(LoadTarget target) : IAsyncDisposable
         long received = 0, lost = 0, duplicates = 0, malformed = 0;
         foreach (var c in _connections)
         {
-            received += c.Received;
-            duplicates += c.Duplicates;
+            var delivery = c.Delivery;
+            received += delivery.Received;
+            duplicates += delivery.Duplicated + delivery.Reordered;
             malformed += c.Malformed;
-            lost += c.Missing + Math.Max(0, finalSequence - c.LastSequence);
+            lost += delivery.LostUpTo(finalSequence);
         }
 
         var dropped = _connections.Where(c => c.Error is not null).ToList();
@@ -150,6 +161,7 @@ public sealed class LoadGenerator(LoadTarget target) : IAsyncDisposable
         }
 
         await Task.WhenAll(_readLoops.Append(_pinger ?? Task.CompletedTask));
+        _http.Dispose();
         _stop.Dispose();
     }
 }

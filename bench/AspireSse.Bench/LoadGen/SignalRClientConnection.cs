@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
@@ -17,26 +18,28 @@ public sealed class SignalRClientConnection(LoadTarget target, LatencyHistogram 
     private static readonly byte[] Handshake = "{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray();
     private static readonly byte[] Ping = "{\"type\":6}\u001e"u8.ToArray();
 
+    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
     private WebSocket? _webSocket;
 
     protected override async Task ReadAsync(CancellationToken connectCancellation)
     {
         var url = Target.Url;
+        await _socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(url.Host), url.Port), connectCancellation);
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var upgrade = Encoding.ASCII.GetBytes(
             $"GET {url.PathAndQuery} HTTP/1.1\r\nHost: {url.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
             $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n");
-        await Socket.SendAsync(upgrade, SocketFlags.None, connectCancellation);
+        await _socket.SendAsync(upgrade, SocketFlags.None, connectCancellation);
 
         var buffer = new byte[BufferSize];
-        var head = await HttpResponseHead.ReadAsync(Socket, buffer, connectCancellation);
+        var head = await HttpResponseHead.ReadAsync(_socket, buffer, connectCancellation);
         if (head.StatusCode != 101 || head.BodyCount != 0)
         {
             throw new IOException($"WebSocket upgrade to {url} answered {head.Text.Split("\r\n")[0]}");
         }
 
         // SignalR pings at its own level; WebSocket keep-alive frames would be extra traffic.
-        var webSocket = WebSocket.CreateFromStream(new NetworkStream(Socket, ownsSocket: false),
+        var webSocket = WebSocket.CreateFromStream(new NetworkStream(_socket, ownsSocket: false),
             new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = TimeSpan.Zero });
         _webSocket = webSocket;
         await webSocket.SendAsync(Handshake, WebSocketMessageType.Text, true, connectCancellation);
@@ -100,9 +103,8 @@ public sealed class SignalRClientConnection(LoadTarget target, LatencyHistogram 
     {
         if (disposing)
         {
+            _socket.Dispose();
             _webSocket?.Dispose();
         }
-
-        base.Dispose(disposing);
     }
 }

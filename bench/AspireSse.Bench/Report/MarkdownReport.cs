@@ -65,7 +65,7 @@ public static class MarkdownReport
             - **Latency**: from the tick's `publishedAt` to the moment the client's read returned it, same machine, same clock; only ticks received inside the window.
             - **Idle memory per connection**: (server RSS with every client connected, before any tick — minus RSS after a few clients connected and left), divided by the clients; each reading is taken once RSS moved less than 1 % over 2 s (or after 15 s; 8 s in a quick run), without forcing a GC. PSS splits pages shared between nginx's processes.
             - **Lost**: every client must receive every tick from 1 to the last one published; gaps count, and so does a tail still missing once nothing has arrived for 10 s after the ticks stopped (a server working through a backlog is late, not lossy, and is waited for up to 2 minutes; 30 s in a quick run). Dropped: connections the server closed.
-            - The load generator opens raw sockets and reads with a span-based SSE / SignalR JSON parser that allocates nothing per event, so clients cost as little CPU as possible on the shared cores.
+            - The load generator reads SSE with `HttpClient` and `SseParser` (its client CPU per event matched a hand-written allocation-free reader's, bench/results/sse-reader.md) and SignalR's JSON protocol with a span-based reader on a raw WebSocket; every client checks its ticks for loss, repeats and reordering by the tests' rule.
             """);
         return md.ToString();
     }
