@@ -16,6 +16,7 @@ public sealed class BrowserLikeSseClient : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<(string Epoch, long Sequence)> _ticks = [];
     private readonly List<string> _replicas = [];
+    private readonly List<(string Id, string Data, long ReceivedAt)> _tickData = [];
     private readonly SemaphoreSlim _readGate = new(1, 1);
     private Task _loop = Task.CompletedTask;
     private TimeSpan _retry = TimeSpan.FromSeconds(1);
@@ -74,6 +75,18 @@ public sealed class BrowserLikeSseClient : IAsyncDisposable
             lock (_ticks)
             {
                 return [.. _ticks];
+            }
+        }
+    }
+
+    /// <summary>Every tick as received: its id, its data, and when (<see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public IReadOnlyList<(string Id, string Data, long ReceivedAt)> TickData
+    {
+        get
+        {
+            lock (_ticks)
+            {
+                return [.. _tickData];
             }
         }
     }
@@ -177,6 +190,7 @@ public sealed class BrowserLikeSseClient : IAsyncDisposable
                     lock (_ticks)
                     {
                         _ticks.Add((item.EventId[..dash], long.Parse(item.EventId[(dash + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
+                        _tickData.Add((item.EventId, item.Data, System.Diagnostics.Stopwatch.GetTimestamp()));
                     }
 
                     break;

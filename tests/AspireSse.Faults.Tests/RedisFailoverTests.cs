@@ -1,0 +1,53 @@
+using AspireSse.SystemTesting;
+using AspireSse.TestSupport;
+
+namespace AspireSse.Faults.Tests;
+
+/// <summary>
+/// The AppHost's highly available Redis (a primary, a replica, three Sentinels) under faults of its
+/// primary and replica, with 50 browser-like clients on the one URL: none may lose, repeat, reorder
+/// or see rewritten a single tick.
+/// </summary>
+[Collection(FaultScenarios.Name)]
+public sealed class RedisFailoverTests
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task NoTickIsLostOrRewrittenWhenThePrimaryIsKilledAndSentinelPromotesTheReplica()
+    {
+        await using var run = await FaultRun.StartAsync(Cancellation, configure: s => s.Sentinel = true);
+        var primary = await CurrentPrimaryAsync(run);
+
+        await run.System.KillAsync(primary, Cancellation);
+        await WaitForPromotionAsync(run, primary);
+        // Back as the new primary's replica (it asks the Sentinels on start), so ticks are acknowledged again.
+        await run.System.StartRedisAgainAsync(primary, Cancellation);
+
+        await AssertNothingLostOrRewrittenAsync(run, "redis-failover");
+    }
+
+    private static async Task<Replica> CurrentPrimaryAsync(FaultRun run)
+    {
+        var name = await Eventually.WaitAsync(() => run.System.PrimaryNodeAsync(Cancellation), p => p is not null, FaultRun.Timeout,
+            "the Sentinels to name the primary", Cancellation);
+        return run.System.Instances(name!).Single();
+    }
+
+    private static Task<string?> WaitForPromotionAsync(FaultRun run, Replica old) =>
+        Eventually.WaitAsync(() => run.System.PrimaryNodeAsync(Cancellation), p => p is not null && p != old.ResourceName, FaultRun.Timeout,
+            $"the Sentinels to promote another node than {old.ResourceName}", Cancellation);
+
+    private static async Task AssertNothingLostOrRewrittenAsync(FaultRun run, string scenario)
+    {
+        var report = await run.WaitForRecoveryAsync(Cancellation);
+        var content = await TickContent.CheckAsync(run.Clients, await run.System.RedisAsync(Cancellation));
+        report.Publish(scenario, $"{content.Line} {run.ProxyLine()}");
+        Assert.True(report.Clients >= 50);
+        Assert.Equal(0, report.Lost);
+        Assert.Equal(0, report.Duplicated);
+        Assert.Equal(0, report.Reordered);
+        Assert.Equal(0, content.Rewritten);
+        Assert.True(content.HistoryChecked > 0, "the clients' ticks were checked against the history");
+    }
+}
