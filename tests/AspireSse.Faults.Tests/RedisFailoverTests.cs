@@ -27,6 +27,68 @@ public sealed class RedisFailoverTests
         await AssertNothingLostOrRewrittenAsync(run, "redis-failover");
     }
 
+    [Fact]
+    public async Task NoTickIsLostOrRewrittenWhenThePrimaryHangsPastDownAfterAndComesBackBelievingItLeads()
+    {
+        await using var run = await FaultRun.StartAsync(Cancellation, configure: s => s.Sentinel = true);
+        var primary = await CurrentPrimaryAsync(run);
+
+        // Frozen until the Sentinels have promoted the replica: longer than down-after by construction.
+        string? promoted;
+        using (run.System.Freeze(primary))
+        {
+            promoted = await WaitForPromotionAsync(run, primary);
+        }
+
+        // It wakes as a primary with no replica, until the Sentinels make it follow the new one.
+        await run.System.WaitUntilReplicaInSyncAsync(primary.ResourceName, promoted!, Cancellation);
+
+        await AssertNothingLostOrRewrittenAsync(run, "redis-hang");
+    }
+
+    [Fact]
+    public async Task NoTickIsLostOrRewrittenWhenSentinelSwitchesThePrimaryOver()
+    {
+        await using var run = await FaultRun.StartAsync(Cancellation, configure: s => s.Sentinel = true);
+        var primary = await CurrentPrimaryAsync(run);
+
+        await run.System.SwitchOverAsync(Cancellation);
+        var promoted = await WaitForPromotionAsync(run, primary);
+        await run.System.WaitUntilReplicaInSyncAsync(primary.ResourceName, promoted!, Cancellation);
+
+        await AssertNothingLostOrRewrittenAsync(run, "redis-switchover");
+    }
+
+    [Fact]
+    public async Task TickingPausesWhileTheReplicaIsDownAndGoesOnWithoutLossWhenItReturns()
+    {
+        await using var run = await FaultRun.StartAsync(Cancellation, configure: s => s.Sentinel = true);
+        var primary = await CurrentPrimaryAsync(run);
+        var replica = run.System.Instances(primary.ResourceName == RunningSystem.RedisPrimary ? RunningSystem.RedisReplica : RunningSystem.RedisPrimary).Single();
+
+        await run.System.KillAsync(replica, Cancellation);
+        // No tick may be released that only the primary holds: the leader holds the next one back.
+        await Eventually.WaitAsync(
+            async () =>
+            {
+                foreach (var eventService in run.System.EventServices)
+                {
+                    if ((await run.System.LogsOfAsync(eventService, Cancellation)).Contains("holding it back", StringComparison.Ordinal))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            },
+            held => held, FaultRun.Timeout, "the leading EventService to hold a tick back for want of a replica", Cancellation);
+
+        await run.System.StartRedisAgainAsync(replica, Cancellation);
+        await run.System.WaitUntilReplicaInSyncAsync(replica.ResourceName, primary.ResourceName, Cancellation);
+
+        await AssertNothingLostOrRewrittenAsync(run, "redis-replica-down");
+    }
+
     private static async Task<Replica> CurrentPrimaryAsync(FaultRun run)
     {
         var name = await Eventually.WaitAsync(() => run.System.PrimaryNodeAsync(Cancellation), p => p is not null, FaultRun.Timeout,
