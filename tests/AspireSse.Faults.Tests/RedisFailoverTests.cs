@@ -68,20 +68,25 @@ public sealed class RedisFailoverTests
 
         await run.System.KillAsync(replica, Cancellation);
         // No tick may be released that only the primary holds: the leader holds the next one back.
-        await Eventually.WaitAsync(
+        var leader = await Eventually.WaitAsync(
             async () =>
             {
                 foreach (var eventService in run.System.EventServices)
                 {
                     if ((await run.System.LogsOfAsync(eventService, Cancellation)).Contains("holding it back", StringComparison.Ordinal))
                     {
-                        return true;
+                        return eventService;
                     }
                 }
 
-                return false;
+                return null;
             },
-            held => held, FaultRun.Timeout, "the leading EventService to hold a tick back for want of a replica", Cancellation);
+            held => held is not null, FaultRun.Timeout, "the leading EventService to hold a tick back for want of a replica", Cancellation);
+        // Degraded, not unhealthy: nothing to restart, and Aspire keeps it in rotation.
+        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+        {
+            Assert.Equal("Degraded", await http.GetStringAsync(new Uri(leader!.Url, "/health"), Cancellation));
+        }
 
         await run.System.StartRedisAgainAsync(replica, Cancellation);
         await run.System.WaitUntilReplicaInSyncAsync(replica.ResourceName, primary.ResourceName, Cancellation);
