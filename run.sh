@@ -2,17 +2,20 @@
 # Sets up, builds and runs the whole system through the Aspire AppHost: redis-server, two
 # EventService instances and three WebFrontend replicas behind one URL, with the Aspire dashboard.
 # Ctrl+C (or SIGTERM) stops everything it started.
-#   ./run.sh [--port P]      (default 8080; 0 picks a free port)
+#   ./run.sh [--port P] [--sentinel]   (port: default 8080, 0 picks a free one; --sentinel: a primary,
+#                                       a replica and three Sentinels instead of one Redis)
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/prerequisites.sh
 
 port=8080
+topology=single
 while [ $# -gt 0 ]; do
   case $1 in
     --port) port=${2:-}; shift 2 || true ;;
     --port=*) port=${1#--port=}; shift ;;
-    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --sentinel) topology=sentinel; shift ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown argument '$1' (see ./run.sh --help)" >&2; exit 2 ;;
   esac
 done
@@ -30,7 +33,7 @@ dotnet build AppHost/AspireSse.AppHost.csproj -c Release -nologo -clp:ErrorsOnly
 log=$(mktemp -t aspiresse-apphost.XXXXXX)
 # The http launch profile on purpose: a sample on loopback needs no certificate, so nobody is asked
 # to trust one (see "Running with Aspire" in README.md).
-dotnet run --project AppHost -c Release --no-build --launch-profile http -- --WebFrontend:Port="$port" >"$log" 2>&1 &
+dotnet run --project AppHost -c Release --no-build --launch-profile http -- --WebFrontend:Port="$port" --Redis:Topology="$topology" >"$log" 2>&1 &
 apphost=$!
 
 # Every process group the AppHost's orchestrator (DCP) leads: DCP starts itself in new sessions that

@@ -1,6 +1,7 @@
 // What the AppHost runs, in the order it starts:
 //   redis         counter, tick history and channel: the Redis container where Docker or Podman
-//                 answers, else redis-server as an executable (RedisResources.cs)
+//                 answers, else redis-server as an executable (RedisResources.cs); or, with
+//                 Redis:Topology=sentinel, a primary, a replica and three Sentinels (RedisSentinelResources.cs)
 //   eventservice  two instances: one holds the lease in Redis and ticks, the other stands by
 //   webfrontend   three replicas relaying the ticks over SSE, behind one URL (Aspire's proxy)
 using AspireSse.AppHost;
@@ -15,6 +16,7 @@ var eventService = builder.AddProject<Projects.AspireSse_EventService>("eventser
     .WithReplicas(2)
     .WithReference(redis)
     .WaitFor(redis)
+    .WithReplicaAcknowledgements(builder.Configuration)
     .WithHttpHealthCheck("/health");
 
 // Three replicas behind Aspire's proxy show that every instance relays the same ticks. The proxy

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireSse.AppHost;
@@ -14,11 +15,35 @@ internal static class RedisResources
     /// <summary>Where redis-server keeps its append-only file; by default beside the AppHost, so a restart keeps the count.</summary>
     public const string DataDirectorySetting = "Redis:DataDirectory";
 
+    /// <summary><c>single</c> (the default): one Redis; <c>sentinel</c>: a primary, a replica and three Sentinels (RedisSentinelResources.cs).</summary>
+    public const string TopologySetting = "Redis:Topology";
+
+    /// <summary>Whether the configuration asks for the primary + replica + Sentinels topology.</summary>
+    public static bool UsesSentinel(IConfiguration configuration) =>
+        (configuration[TopologySetting] is { Length: > 0 } topology ? topology.ToLowerInvariant() : "single") switch
+        {
+            "single" => false,
+            "sentinel" => true,
+            var other => throw new InvalidOperationException(
+                $"{TopologySetting} is '{other}'. Use 'single' (the default: one Redis) or 'sentinel' (a primary, a replica and three Sentinels)."),
+        };
+
     public static IResourceBuilder<IResourceWithConnectionString> AddRedisFromConfiguration(
         this IDistributedApplicationBuilder builder, string name)
     {
         // An empty value (Redis__RunAs= in the environment) means the default, as an unset one does.
         var runAs = builder.Configuration[RunAsSetting] is { Length: > 0 } setting ? setting.ToLowerInvariant() : "auto";
+        if (UsesSentinel(builder.Configuration))
+        {
+            if (runAs == "container")
+            {
+                throw new InvalidOperationException(
+                    $"{TopologySetting}=sentinel runs every Redis process as an executable; {RunAsSetting}=container is not supported with it.");
+            }
+
+            return builder.AddRedisWithSentinel(name, DataDirectoryOf(builder, name));
+        }
+
         if (runAs == "auto")
         {
             runAs = ContainerRuntime.Answers(builder.Configuration) ? "container" : "executable";
@@ -52,10 +77,7 @@ internal static class RedisResources
         var password = builder.AddParameter($"{name}-password",
             new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true, persist: true);
 
-        var dataDirectory = builder.Configuration[DataDirectorySetting] is { Length: > 0 } configured
-            ? Path.GetFullPath(configured, builder.AppHostDirectory)
-            : Path.Combine(builder.AppHostDirectory, ".aspiresse", name);
-        Directory.CreateDirectory(dataDirectory);
+        var dataDirectory = DataDirectoryOf(builder, name);
 
         // Not proxied: Aspire picks one free port as both the endpoint's port and its target port, and
         // redis-server itself listens there, so the connection string names the port passed to --port.
@@ -87,5 +109,22 @@ internal static class RedisResources
 
         return builder.AddConnectionString(name, connectionString)
             .WaitFor(server);
+    }
+
+    /// <summary>
+    /// With a replica to lose the primary to, the EventService publishes a tick only once the replica
+    /// holds it (<c>Ticks:ReplicaAcknowledgements</c>), so a failover cannot take back a tick anyone saw.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithReplicaAcknowledgements(this IResourceBuilder<ProjectResource> eventService,
+        IConfiguration configuration) =>
+        UsesSentinel(configuration) ? eventService.WithEnvironment("Ticks__ReplicaAcknowledgements", "1") : eventService;
+
+    private static string DataDirectoryOf(IDistributedApplicationBuilder builder, string name)
+    {
+        var dataDirectory = builder.Configuration[DataDirectorySetting] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured, builder.AppHostDirectory)
+            : Path.Combine(builder.AppHostDirectory, ".aspiresse", name);
+        Directory.CreateDirectory(dataDirectory);
+        return dataDirectory;
     }
 }

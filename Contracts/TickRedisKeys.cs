@@ -17,8 +17,15 @@ public static class TickRedisKeys
     /// <summary>The single-writer lease: holds the token of the EventService instance allowed to publish.</summary>
     public static readonly RedisKey Leader = "{aspiresse:ticks}:leader";
 
-    /// <summary>The last published sequence number of the current epoch (a plain integer string).</summary>
+    /// <summary>The last sequence number written to the stream in the current epoch (a plain integer string).</summary>
     public static readonly RedisKey Counter = "{aspiresse:ticks}:counter";
+
+    /// <summary>
+    /// The last sequence number released to readers: published on the channel and safe to replay. It
+    /// trails <see cref="Counter"/> by one while a written tick waits for a replica to hold it; no
+    /// reader goes past it. Missing (data written before it existed) means the same as the counter.
+    /// </summary>
+    public static readonly RedisKey Published = "{aspiresse:ticks}:published";
 
     /// <summary>Capped history of published ticks; entry id <c>&lt;sequence&gt;-0</c>, field <c>tick</c> holds the JSON.</summary>
     public static readonly RedisKey Stream = "{aspiresse:ticks}:stream";

@@ -24,7 +24,13 @@ public static class RedisConnectionExtensions
                 $"(dotnet run --project AppHost, or ./run.sh), or set ConnectionStrings__{connectionName}=host:port,password=… yourself.");
         }
 
-        builder.AddRedisClient(connectionName, configureOptions: options =>
+        // Through Sentinel the client also knows the replica, and the client integration's health
+        // check pings every server it knows: the replica being away would make every service
+        // unhealthy. Each service's own readiness (the ticker's lease, the relay's subscription) says
+        // what matters instead.
+        var throughSentinel = !string.IsNullOrEmpty(
+            ConfigurationOptions.Parse(builder.Configuration.GetConnectionString(connectionName)!).ServiceName);
+        builder.AddRedisClient(connectionName, settings => settings.DisableHealthChecks |= throughSentinel, options =>
         {
             options.ClientName ??= builder.Environment.ApplicationName;
             configure?.Invoke(options);

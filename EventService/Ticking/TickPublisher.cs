@@ -15,9 +15,12 @@ public enum PublishOutcome
 
     /// <summary>The counter or the epoch is not where the publisher expected: resynchronize.</summary>
     Moved,
+
+    /// <summary>Written, but too few replicas acknowledged it in time: held back, to be released at the next attempt.</summary>
+    NotAcknowledged,
 }
 
-/// <summary>Where the numbering stands in Redis.</summary>
+/// <summary>Where the numbering stands in Redis: <paramref name="Counter"/> is the last tick released to readers.</summary>
 public readonly record struct TickPosition(string Epoch, long Counter);
 
 /// <summary>
@@ -57,18 +60,24 @@ public sealed class TickPublisher(IConnectionMultiplexer redis)
         """
         local epoch = redis.call('GET', @epochKey)
         if not epoch then
-          redis.call('DEL', @counter, @stream)
+          redis.call('DEL', @counter, @published, @stream)
           redis.call('SET', @epochKey, @candidate)
           epoch = @candidate
         end
-        return {epoch, redis.call('GET', @counter) or '0'}
+        local counter = redis.call('GET', @counter) or '0'
+        local published = redis.call('GET', @published)
+        if not published then
+          -- Data written before the released mark existed: all of it was published.
+          published = counter
+          redis.call('SET', @published, published)
+        end
+        return {epoch, published}
         """);
 
-    // The publisher names the epoch and sequence it wants to write; the script refuses unless it
-    // still holds the lease (a deposed leader cannot publish: fencing) and the counter is exactly
-    // one behind. So a retried call cannot publish a number twice, and no number is skipped.
-    // XADD runs before SET: if the stream rejects the id, nothing has changed.
-    private static readonly LuaScript PublishScript = LuaScript.Prepare(
+    // The shared head of the publish scripts: the lease must still be this instance's (a deposed
+    // leader cannot publish: fencing), the epoch the one the publisher read, and the sequence the one
+    // after the last released (the epoch step always sets the released mark).
+    private const string CheckLeaseAndPosition =
         """
         if redis.call('GET', @leader) ~= @token then
           return 0
@@ -76,14 +85,88 @@ public sealed class TickPublisher(IConnectionMultiplexer redis)
         if redis.call('GET', @epochKey) ~= @epoch then
           return 2
         end
-        local current = tonumber(redis.call('GET', @counter) or '0')
-        if current + 1 ~= tonumber(@sequence) then
+        local counter = tonumber(redis.call('GET', @counter) or '0')
+        local published = tonumber(redis.call('GET', @published) or '0')
+        if published + 1 ~= tonumber(@sequence) then
           return 2
         end
-        redis.call('XADD', @stream, 'MAXLEN', '~', @historyLength, @sequence .. '-0', @field, @payload)
-        redis.call('SET', @counter, @sequence)
+        """;
+
+    // A written tick that is not released yet is released with the JSON the stream holds, never a
+    // new one: whoever wrote it, the content readers see is the content a replica may have received.
+    private const string ReadWrittenPayload =
+        """
+        local entries = redis.call('XRANGE', @stream, @sequence .. '-0', @sequence .. '-0')
+        if #entries == 0 then
+          return 2
+        end
+        local fields = entries[1][2]
+        for i = 1, #fields, 2 do
+          if fields[i] == @field then
+            payload = fields[i + 1]
+          end
+        end
+        if not payload then
+          return 2
+        end
+        """;
+
+    // Without replicas to wait for: write and release in one step. Counter, history, the released
+    // mark and the channel move together or not at all, and a retried call cannot publish a number
+    // twice. XADD runs before SET: if the stream rejects the id, nothing has changed.
+    private static readonly LuaScript PublishScript = LuaScript.Prepare(
+        CheckLeaseAndPosition + "\n" +
+        """
+        local payload = nil
+        if counter == published then
+          redis.call('XADD', @stream, 'MAXLEN', '~', @historyLength, @sequence .. '-0', @field, @payload)
+          redis.call('SET', @counter, @sequence)
+          payload = @payload
+        elseif counter ~= tonumber(@sequence) then
+          return 2
+        else
+        """ + "\n" + ReadWrittenPayload + "\n" +
+        """
+        end
+        redis.call('SET', @published, @sequence)
         redis.call('PEXPIRE', @leader, @leaseMs)
-        redis.call('PUBLISH', @channel, @payload)
+        redis.call('PUBLISH', @channel, payload)
+        return 1
+        """);
+
+    // With replicas: first write the tick to the stream and the counter, unreleased (1); or, when
+    // it is already written and waits (3), only renew the lease — a write, so that the WAIT that
+    // follows on this connection covers everything before it.
+    private static readonly LuaScript WriteScript = LuaScript.Prepare(
+        CheckLeaseAndPosition + "\n" +
+        """
+        if counter == published then
+          redis.call('XADD', @stream, 'MAXLEN', '~', @historyLength, @sequence .. '-0', @field, @payload)
+          redis.call('SET', @counter, @sequence)
+          redis.call('PEXPIRE', @leader, @leaseMs)
+          return 1
+        end
+        if counter == tonumber(@sequence) then
+          redis.call('PEXPIRE', @leader, @leaseMs)
+          return 3
+        end
+        return 2
+        """);
+
+    // Then, once the replicas acknowledged it, release it: mark it published and publish what the
+    // stream holds. Checked again, on whatever server is the primary now.
+    private static readonly LuaScript ReleaseWrittenScript = LuaScript.Prepare(
+        CheckLeaseAndPosition + "\n" +
+        """
+        if counter ~= tonumber(@sequence) then
+          return 2
+        end
+        local payload = nil
+        """ + "\n" + ReadWrittenPayload + "\n" +
+        """
+        redis.call('SET', @published, @sequence)
+        redis.call('PEXPIRE', @leader, @leaseMs)
+        redis.call('PUBLISH', @channel, payload)
         return 1
         """);
 
@@ -107,36 +190,65 @@ public sealed class TickPublisher(IConnectionMultiplexer redis)
         {
             epochKey = TickRedisKeys.Epoch,
             counter = TickRedisKeys.Counter,
+            published = TickRedisKeys.Published,
             stream = TickRedisKeys.Stream,
             candidate = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)),
         }))!;
         return new TickPosition((string)result[0]!, (long)result[1]);
     }
 
-    public async Task<PublishOutcome> PublishAsync(Tick tick, int historyLength, TimeSpan lease)
-    {
-        var payload = JsonSerializer.SerializeToUtf8Bytes(tick, TickJsonContext.Default.Tick);
-        var result = (int)await redis.GetDatabase().ScriptEvaluateAsync(PublishScript, new
-        {
-            leader = TickRedisKeys.Leader,
-            token = Token,
-            epochKey = TickRedisKeys.Epoch,
-            epoch = tick.Epoch,
-            counter = TickRedisKeys.Counter,
-            stream = TickRedisKeys.Stream,
-            sequence = tick.Sequence,
-            historyLength,
-            field = TickRedisKeys.StreamField,
-            payload,
-            leaseMs = (long)lease.TotalMilliseconds,
-            channel = (RedisValue)TickRedisKeys.Channel.ToString(),
-        });
+    /// <summary>Writes and releases the tick in one step: for a Redis without replicas to wait for.</summary>
+    public async Task<PublishOutcome> PublishAsync(Tick tick, int historyLength, TimeSpan lease) =>
+        Outcome(await redis.GetDatabase().ScriptEvaluateAsync(PublishScript, Arguments(tick, historyLength, lease)));
 
-        return result switch
+    /// <summary>
+    /// Writes the tick (or finds it already written), waits until <paramref name="replicas"/> replicas
+    /// hold everything written so far (<c>WAIT</c>), and only then releases it. A tick that a failover
+    /// could take back is never published nor replayed.
+    /// </summary>
+    public async Task<PublishOutcome> PublishAcknowledgedAsync(Tick tick, int historyLength, TimeSpan lease, int replicas, TimeSpan timeout)
+    {
+        var db = redis.GetDatabase();
+        var arguments = Arguments(tick, historyLength, lease);
+        var written = (int)await db.ScriptEvaluateAsync(WriteScript, arguments);
+        if (written is not (1 or 3))
         {
-            1 => PublishOutcome.Published,
-            0 => PublishOutcome.NotLeader,
-            _ => PublishOutcome.Moved,
-        };
+            return Outcome(written);
+        }
+
+        // On the connection that carried the write: WAIT counts the replicas whose offset reached it.
+        var acknowledged = (long)await db.ExecuteAsync("WAIT", replicas, (long)timeout.TotalMilliseconds);
+        if (acknowledged < replicas)
+        {
+            return PublishOutcome.NotAcknowledged;
+        }
+
+        return Outcome(await db.ScriptEvaluateAsync(ReleaseWrittenScript, arguments));
     }
+
+    private static PublishOutcome Outcome(RedisResult result) => Outcome((int)result);
+
+    private static PublishOutcome Outcome(int result) => result switch
+    {
+        1 => PublishOutcome.Published,
+        0 => PublishOutcome.NotLeader,
+        _ => PublishOutcome.Moved,
+    };
+
+    private object Arguments(Tick tick, int historyLength, TimeSpan lease) => new
+    {
+        leader = TickRedisKeys.Leader,
+        token = Token,
+        epochKey = TickRedisKeys.Epoch,
+        epoch = tick.Epoch,
+        counter = TickRedisKeys.Counter,
+        published = TickRedisKeys.Published,
+        stream = TickRedisKeys.Stream,
+        sequence = tick.Sequence,
+        historyLength,
+        field = TickRedisKeys.StreamField,
+        payload = JsonSerializer.SerializeToUtf8Bytes(tick, TickJsonContext.Default.Tick),
+        leaseMs = (long)lease.TotalMilliseconds,
+        channel = (RedisValue)TickRedisKeys.Channel.ToString(),
+    };
 }

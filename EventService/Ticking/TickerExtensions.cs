@@ -18,6 +18,8 @@ public static class TickerExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.LeaseTime > o.Interval * 2,
                 "Ticks:LeaseTime must be more than twice Ticks:Interval, or the lease would lapse between ticks.")
+            .Validate(o => o.ReplicaAcknowledgements == 0 || o.ReplicaAcknowledgementTimeout * 5 <= o.LeaseTime,
+                "Ticks:ReplicaAcknowledgementTimeout must be at most a fifth of Ticks:LeaseTime: a WAIT holds up the lease renewals behind it.")
             .ValidateOnStart();
 
         builder.Services.AddSingleton(TimeProvider.System);

@@ -26,6 +26,14 @@ public sealed class TickerHealthCheck(TickerStatus status, IOptions<TickerOption
             return Task.FromResult(HealthCheckResult.Healthy("Standby: another instance holds the lease and ticks."));
         }
 
+        if (status.AwaitingAcknowledgementSince is { } since)
+        {
+            // Degraded, not unhealthy: the process and Redis are fine, and restarting it would not
+            // bring the replica back. Nothing is shown meanwhile, so nothing can be taken back.
+            return Task.FromResult(HealthCheckResult.Degraded(
+                $"Leader, but no replica has acknowledged tick {status.AwaitingSequence} for {(now - since).TotalSeconds:F1} s: ticking pauses until one does."));
+        }
+
         if (status.LastPublishedAt is not { } last)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy("Leader, but no tick has been published yet."));

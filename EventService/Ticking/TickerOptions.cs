@@ -27,4 +27,21 @@ public sealed class TickerOptions
     [Range(typeof(TimeSpan), "00:00:00.200", "00:10:00",
         ErrorMessage = "Ticks:LeaseTime must be between 200 ms and 10 minutes.")]
     public TimeSpan LeaseTime { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How many replicas must hold a tick (Redis <c>WAIT</c>) before it is published and may be
+    /// replayed. 0 publishes at once, for a Redis without replicas; the AppHost sets 1 with its
+    /// Sentinel topology, so that a failover cannot take back a tick anyone saw.
+    /// </summary>
+    [Range(0, 5, ErrorMessage = "Ticks:ReplicaAcknowledgements must be between 0 and 5.")]
+    public int ReplicaAcknowledgements { get; set; }
+
+    /// <summary>
+    /// How long one tick waits for the replicas to acknowledge it. While none does (the replica is
+    /// down or resyncing), the tick is held back and tried again at the next interval: ticking pauses.
+    /// WAIT blocks the connection it runs on, so this also delays the lease renewals queued behind it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10",
+        ErrorMessage = "Ticks:ReplicaAcknowledgementTimeout must be between 1 ms and 10 s.")]
+    public TimeSpan ReplicaAcknowledgementTimeout { get; set; } = TimeSpan.FromMilliseconds(200);
 }

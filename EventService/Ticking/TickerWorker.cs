@@ -116,13 +116,31 @@ public sealed partial class TickerWorker(
                 // relay span joins this trace.
 
                 var tick = new Tick(position.Value.Epoch, sequence, time.GetUtcNow(), activity?.Id, activity?.TraceStateString);
-                switch (await publisher.PublishAsync(tick, settings.HistoryLength, settings.LeaseTime))
+                var outcome = settings.ReplicaAcknowledgements == 0
+                    ? await publisher.PublishAsync(tick, settings.HistoryLength, settings.LeaseTime)
+                    : await publisher.PublishAcknowledgedAsync(tick, settings.HistoryLength, settings.LeaseTime,
+                        settings.ReplicaAcknowledgements, settings.ReplicaAcknowledgementTimeout);
+                switch (outcome)
                 {
                     case PublishOutcome.Published:
                         position = position.Value with { Counter = sequence };
+                        if (status.AwaitingAcknowledgementSince is not null)
+                        {
+                            LogAcknowledgedAgain(sequence);
+                        }
+
                         status.Published(sequence);
                         metrics.Published();
                         LogPublished(sequence);
+                        break;
+                    case PublishOutcome.NotAcknowledged:
+                        // Held back, not lost: the next attempt releases the same tick once a replica has it.
+                        activity?.SetStatus(ActivityStatusCode.Error, "not acknowledged by a replica");
+                        if (status.AwaitingAcknowledgement(sequence))
+                        {
+                            LogNotAcknowledged(sequence, settings.ReplicaAcknowledgements, settings.ReplicaAcknowledgementTimeout.TotalMilliseconds);
+                        }
+
                         break;
                     case PublishOutcome.NotLeader:
                         activity?.SetStatus(ActivityStatusCode.Error, "not the leader");
@@ -160,6 +178,13 @@ public sealed partial class TickerWorker(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Published tick {Sequence}")]
     private partial void LogPublished(long sequence);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Tick {Sequence} is written but fewer than {Replicas} replica(s) acknowledged it within {TimeoutMs} ms; holding it back (ticking pauses) until one does")]
+    private partial void LogNotAcknowledged(long sequence, int replicas, double timeoutMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A replica holds tick {Sequence} again: published, ticking goes on")]
+    private partial void LogAcknowledgedAgain(long sequence);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Took the single-writer lease as {Token}: this instance ticks now")]
     private partial void LogAcquired(string token);

@@ -10,21 +10,37 @@ public sealed partial class TickHistory(IConnectionMultiplexer redis, ILogger<Ti
 {
     private const int PageSize = 500;
 
-    /// <summary>The current epoch (null when nothing was ever published) and last sequence.</summary>
+    // Never past what this server says was released: a written tick still waiting for a replica, or
+    // one that a primary cut off from its replica wrote, is not history yet and may never be. Checked
+    // in the same step as the read, on the same server, so a read that lands on a primary that was
+    // cut off and came back cannot return what the new primary does not hold.
+    private static readonly LuaScript ReadReleasedScript = LuaScript.Prepare(
+        """
+        local released = tonumber(redis.call('GET', @published) or redis.call('GET', @counter) or '0')
+        local last = math.min(tonumber(@to), released)
+        if tonumber(@from) > last then
+          return {}
+        end
+        return redis.call('XRANGE', @stream, @from .. '-0', last .. '-0', 'COUNT', @count)
+        """);
+
+    /// <summary>The current epoch (null when nothing was ever published) and last released sequence.</summary>
     public async Task<(string? Epoch, long Counter)> ReadPositionAsync()
     {
         var db = redis.GetDatabase();
         var epoch = db.StringGetAsync(TickRedisKeys.Epoch);
+        var published = db.StringGetAsync(TickRedisKeys.Published);
         var counter = db.StringGetAsync(TickRedisKeys.Counter);
-        await Task.WhenAll(epoch, counter);
-        return (epoch.Result.IsNull ? null : (string)epoch.Result!, counter.Result.IsNull ? 0 : (long)counter.Result);
+        await Task.WhenAll(epoch, published, counter);
+        var released = published.Result.IsNull ? counter.Result : published.Result;
+        return (epoch.Result.IsNull ? null : (string)epoch.Result!, released.IsNull ? 0 : (long)released);
     }
 
     /// <summary>The oldest retained sequence, or null when the history is empty.</summary>
     public async Task<long?> OldestAsync()
     {
         var first = await redis.GetDatabase().StreamRangeAsync(TickRedisKeys.Stream, "-", "+", count: 1);
-        return first.Length == 0 ? null : SequenceOf(first[0].Id);
+        return first.Length == 0 ? null : SequenceOf((string)first[0].Id!);
     }
 
     /// <summary>Retained ticks from <paramref name="from"/> to <paramref name="to"/>, in order.</summary>
@@ -35,7 +51,15 @@ public sealed partial class TickHistory(IConnectionMultiplexer redis, ILogger<Ti
         while (next <= to)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var page = await db.StreamRangeAsync(TickRedisKeys.Stream, $"{next}-0", $"{to}-0", count: PageSize);
+            var page = (RedisResult[])(await db.ScriptEvaluateAsync(ReadReleasedScript, new
+            {
+                published = TickRedisKeys.Published,
+                counter = TickRedisKeys.Counter,
+                stream = TickRedisKeys.Stream,
+                from = next,
+                to,
+                count = PageSize,
+            }))!;
             if (page.Length == 0)
             {
                 yield break;
@@ -43,8 +67,10 @@ public sealed partial class TickHistory(IConnectionMultiplexer redis, ILogger<Ti
 
             foreach (var entry in page)
             {
-                next = SequenceOf(entry.Id) + 1;
-                if (Parse(entry) is { } tick)
+                var parts = (RedisResult[])entry!;
+                var id = (string)parts[0]!;
+                next = SequenceOf(id) + 1;
+                if (Parse(id, (RedisResult[])parts[1]!) is { } tick)
                 {
                     yield return tick;
                 }
@@ -52,23 +78,31 @@ public sealed partial class TickHistory(IConnectionMultiplexer redis, ILogger<Ti
         }
     }
 
-    private Tick? Parse(StreamEntry entry)
+    private Tick? Parse(string id, RedisResult[] fields)
     {
-        var json = entry[TickRedisKeys.StreamField];
-        try
+        for (var i = 0; i + 1 < fields.Length; i += 2)
         {
-            return json.IsNull ? null : JsonSerializer.Deserialize((ReadOnlySpan<byte>)json, TickJsonContext.Default.Tick);
+            if ((string?)fields[i] != TickRedisKeys.StreamField)
+            {
+                continue;
+            }
+
+            try
+            {
+                return JsonSerializer.Deserialize((ReadOnlySpan<byte>)(byte[])fields[i + 1]!, TickJsonContext.Default.Tick);
+            }
+            catch (JsonException ex)
+            {
+                LogMalformed(ex, id);
+                return null;
+            }
         }
-        catch (JsonException ex)
-        {
-            LogMalformed(ex, (string)entry.Id!);
-            return null;
-        }
+
+        return null;
     }
 
-    private static long SequenceOf(RedisValue id)
+    private static long SequenceOf(string text)
     {
-        var text = (string)id!;
         return long.Parse(text.AsSpan(0, text.IndexOf('-', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
     }
 

@@ -23,6 +23,10 @@ public sealed class RunningSystem : IAsyncDisposable
     public const string WebFrontend = "webfrontend";
     public const string EventService = "eventservice";
     public const string RedisServer = "redis-server";
+    public const string RedisPrimary = "redis-primary";
+    public const string RedisReplica = "redis-replica";
+    public const string SentinelServiceName = "aspiresse";
+    public static readonly IReadOnlyList<string> RedisSentinels = ["redis-sentinel-1", "redis-sentinel-2", "redis-sentinel-3"];
 
     /// <summary>Long enough for DCP, Redis and six processes to start on a busy two-core machine.</summary>
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
@@ -36,13 +40,15 @@ public sealed class RunningSystem : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ResourceEvent> _latest = new();
     private readonly CancellationTokenSource _stopWatching = new();
     private readonly Dictionary<string, int> _expectedReplicas;
+    private readonly HashSet<string> _executables;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _watching = Task.CompletedTask;
     private ConnectionMultiplexer? _redis;
 
     private RunningSystem(IDistributedApplicationTestingBuilder builder, DistributedApplication app, string redisData,
-        bool ownsRedisData, Dictionary<string, int> expectedReplicas)
+        bool ownsRedisData, Dictionary<string, int> expectedReplicas, HashSet<string> executables)
     {
+        _executables = executables;
         _builder = builder;
         App = app;
         _redisData = redisData;
@@ -63,14 +69,22 @@ public sealed class RunningSystem : IAsyncDisposable
     public static async Task<RunningSystem> StartAsync(SystemSettings settings, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(StartTimeout);
+        // Five more processes (two nodes, three Sentinels), and each service finds the primary through them.
+        var startTimeout = settings.Sentinel ? StartTimeout * 2 : StartTimeout;
+        timeout.CancelAfter(startTimeout);
         var ct = timeout.Token;
 
         // Each system gets its own Redis data, so one test's ticks never show up in another's. Tests
         // run redis-server even where a container runtime answers: they restart it with and without
         // its data, which needs the data directory in hand.
         var redisData = settings.RedisDataDirectory ?? Directory.CreateTempSubdirectory("aspiresse-redis-").FullName;
-        string[] arguments = ["--Redis:RunAs=executable", $"--Redis:DataDirectory={redisData}"];
+        string[] arguments = settings.Sentinel
+            ?
+            [
+                "--Redis:RunAs=executable", $"--Redis:DataDirectory={redisData}", "--Redis:Topology=sentinel",
+                $"--Redis:Sentinel:DownAfter={settings.SentinelDownAfter.ToString("c", CultureInfo.InvariantCulture)}",
+            ]
+            : ["--Redis:RunAs=executable", $"--Redis:DataDirectory={redisData}"];
         var builder = await DistributedApplicationTestingBuilder
             .CreateAsync<Projects.AspireSse_AppHost>(new DistributedApplicationTestingBuilderOptions { EnableDashboard = settings.Dashboard }, arguments, ct)
             .WaitAsync(ct);
@@ -80,13 +94,17 @@ public sealed class RunningSystem : IAsyncDisposable
             Configure(builder, settings);
             var expected = builder.Resources.OfType<ProjectResource>()
                 .ToDictionary(r => r.Name, r => r.Annotations.OfType<ReplicaAnnotation>().SingleOrDefault()?.Replicas ?? 1);
+            // The Redis processes; not the rebuilders Aspire adds beside each project, which never start by themselves.
+            var executables = builder.Resources.OfType<ExecutableResource>().Select(r => r.Name).Where(n => n.StartsWith("redis-", StringComparison.Ordinal)).ToHashSet();
             app = await builder.BuildAsync(ct).WaitAsync(ct);
-            var system = new RunningSystem(builder, app, redisData, settings.RedisDataDirectory is null, expected);
+            var system = new RunningSystem(builder, app, redisData, settings.RedisDataDirectory is null, expected, executables);
             system._watching = system.WatchAsync();
             try
             {
+                var started = Stopwatch.StartNew();
                 await app.StartAsync(ct).WaitAsync(ct);
-                await system.WaitUntilEveryReplicaIsHealthyAsync(ct);
+                // Its own deadline a little before the start's, so a slow start says which resource held it up.
+                await system.WaitUntilEveryReplicaIsHealthyAsync(ct, startTimeout - started.Elapsed - TimeSpan.FromSeconds(5));
                 return system;
             }
             catch
@@ -192,7 +210,7 @@ public sealed class RunningSystem : IAsyncDisposable
     public async Task WaitUntilEveryReplicaIsHealthyAsync(CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
         await WaitForStateAsync(
-            events => IsHealthy(events, RedisServer, 1) && _expectedReplicas.All(r => IsHealthy(events, r.Key, r.Value)),
+            events => _executables.All(e => IsHealthy(events, e, 1)) && _expectedReplicas.All(r => IsHealthy(events, r.Key, r.Value)),
             "every resource to run and be healthy", cancellationToken, timeout ?? StartTimeout);
         foreach (var instance in _expectedReplicas.Keys.SelectMany(Instances))
         {
@@ -241,7 +259,7 @@ public sealed class RunningSystem : IAsyncDisposable
             string text when int.TryParse(text, CultureInfo.InvariantCulture, out var pid) => pid,
             var other => throw new InvalidOperationException($"{replica.ResourceId} reports no process id ({other ?? "none"}); state {snapshot.State?.Text}."),
         };
-        if (replica.ResourceName == RedisServer)
+        if (_executables.Contains(replica.ResourceName))
         {
             return dotnetRun;
         }
@@ -362,6 +380,97 @@ public sealed class RunningSystem : IAsyncDisposable
 
         await ExecuteCommandAsync(redis.ResourceId, "start", cancellationToken);
         await WaitUntilStartedAgainAsync(redis.ResourceId, before, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts a Redis process that was killed or stopped (the dashboard's start command) and waits until
+    /// Aspire reports it running and healthy: for a node, answering and, as a replica, in sync.
+    /// </summary>
+    public async Task StartRedisAgainAsync(Replica redis, CancellationToken cancellationToken)
+    {
+        var before = _latest[redis.ResourceId].Snapshot.StartTimeStamp;
+        await ExecuteCommandAsync(redis.ResourceId, "start", cancellationToken);
+        await WaitUntilStartedAgainAsync(redis.ResourceId, before, cancellationToken);
+    }
+
+    /// <summary>Waits until Aspire reports the instance healthy (after a fault that made it unhealthy, say).</summary>
+    public Task WaitUntilHealthyAsync(Replica instance, CancellationToken cancellationToken) =>
+        WaitForStateAsync(
+            events => events.Single(e => e.ResourceId == instance.ResourceId) is { Snapshot: var s }
+                && s.State?.Text == KnownResourceStates.Running && s.HealthStatus == HealthStatus.Healthy,
+            $"{instance.ResourceId} to run and be healthy", cancellationToken);
+
+    /// <summary>The port a Redis process (node or Sentinel) listens on, on 127.0.0.1.</summary>
+    public int RedisPortOf(string resource) => App.GetEndpoint(resource, "tcp").Port;
+
+    /// <summary>
+    /// What a node says it is, asked directly (not through the Sentinels): <c>primary</c>,
+    /// <c>replica of &lt;node&gt; &lt;state&gt;</c> (state <c>connected</c> once in sync), or why it did not answer.
+    /// </summary>
+    public async Task<string> RoleOfAsync(string node, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var client = await ConnectionMultiplexer.ConnectAsync(await DirectOptionsAsync(node, CommandMap.Default, cancellationToken));
+            return await client.GetServer("127.0.0.1", RedisPortOf(node)).RoleAsync() switch
+            {
+                Role.Master => "primary",
+                Role.Replica r => $"replica of {(r.MasterPort == RedisPortOf(RedisPrimary) ? RedisPrimary : r.MasterPort == RedisPortOf(RedisReplica) ? RedisReplica : r.MasterPort.ToString(CultureInfo.InvariantCulture))} {r.State}",
+                var other => other.Value,
+            };
+        }
+        catch (RedisException ex)
+        {
+            return $"no answer ({ex.Message})";
+        }
+    }
+
+    /// <summary>Waits until <paramref name="node"/> is a replica of <paramref name="primary"/>, in sync.</summary>
+    public Task WaitUntilReplicaInSyncAsync(string node, string primary, CancellationToken cancellationToken) =>
+        Eventually.WaitAsync(() => RoleOfAsync(node, cancellationToken), role => role == $"replica of {primary} connected", Timeout,
+            $"{node} to be {primary}'s replica, in sync", cancellationToken);
+
+    /// <summary>Asks a Sentinel to hand the primary role to the replica (<c>SENTINEL FAILOVER</c>), as an operator would before maintenance.</summary>
+    public async Task SwitchOverAsync(CancellationToken cancellationToken)
+    {
+        var sentinel = RedisSentinels[0];
+        await using var client = await ConnectionMultiplexer.ConnectAsync(await DirectOptionsAsync(sentinel, CommandMap.Sentinel, cancellationToken));
+        await client.GetServer("127.0.0.1", RedisPortOf(sentinel)).SentinelFailoverAsync(SentinelServiceName);
+    }
+
+    private async Task<ConfigurationOptions> DirectOptionsAsync(string resource, CommandMap commands, CancellationToken cancellationToken) => new()
+    {
+        EndPoints = { { "127.0.0.1", RedisPortOf(resource) } },
+        Password = await App.GetConnectionStringAsync("redis", cancellationToken) is { } connection ? ConfigurationOptions.Parse(connection).Password : null,
+        CommandMap = commands,
+        AllowAdmin = true,
+        ConnectTimeout = 2000,
+    };
+
+    /// <summary>
+    /// Which node the Sentinels name as the primary now, asked of each running Sentinel in turn
+    /// (null when none answers or it names a node that is not one of the two).
+    /// </summary>
+    public async Task<string?> PrimaryNodeAsync(CancellationToken cancellationToken)
+    {
+        foreach (var sentinel in RedisSentinels)
+        {
+            try
+            {
+                await using var client = await ConnectionMultiplexer.ConnectAsync(await DirectOptionsAsync(sentinel, CommandMap.Sentinel, cancellationToken));
+                var address = await client.GetServer("127.0.0.1", RedisPortOf(sentinel)).SentinelGetMasterAddressByNameAsync(SentinelServiceName);
+                if (address is System.Net.IPEndPoint { Port: var port })
+                {
+                    return port == RedisPortOf(RedisPrimary) ? RedisPrimary : port == RedisPortOf(RedisReplica) ? RedisReplica : null;
+                }
+            }
+            catch (RedisException)
+            {
+                // That Sentinel is down or not reachable: ask the next.
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Waits until an instance started after <paramref name="before"/> runs and is healthy.</summary>

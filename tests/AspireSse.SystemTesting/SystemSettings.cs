@@ -27,6 +27,15 @@ public sealed class SystemSettings
     /// </summary>
     public string? RedisDataDirectory { get; init; }
 
+    /// <summary>
+    /// Runs the AppHost's highly available Redis (<c>Redis:Topology=sentinel</c>): a primary, a replica
+    /// and three Sentinels, which call a server down after <see cref="SentinelDownAfter"/>.
+    /// </summary>
+    public bool Sentinel { get; set; }
+
+    /// <summary>The Sentinels' <c>down-after-milliseconds</c>: short, so a failover happens within a test's seconds.</summary>
+    public TimeSpan SentinelDownAfter { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Runs the Aspire dashboard, as <c>dotnet run --project AppHost</c> does; tests that do not read it leave it off.</summary>
     public bool Dashboard { get; init; }
 

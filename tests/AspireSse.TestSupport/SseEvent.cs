@@ -4,7 +4,8 @@ using System.Text.Json;
 namespace AspireSse.TestSupport;
 
 /// <summary>One event as a client saw it.</summary>
-public sealed record SseEvent(string Type, string? Id, string Data)
+/// <param name="ReceivedAt">When it arrived, a <see cref="System.Diagnostics.Stopwatch"/> timestamp.</param>
+public sealed record SseEvent(string Type, string? Id, string Data, long ReceivedAt = 0)
 {
     /// <summary>The tick's sequence from its SSE id, as a browser would track it.</summary>
     public long Sequence => long.Parse(IdPart(1), CultureInfo.InvariantCulture);

@@ -294,7 +294,7 @@ public sealed class SseTestClient : IAsyncDisposable
 
             lock (_events)
             {
-                _events.Add(new SseEvent(item.EventType, item.EventId, item.Data));
+                _events.Add(new SseEvent(item.EventType, item.EventId, item.Data, System.Diagnostics.Stopwatch.GetTimestamp()));
             }
 
             Signal();

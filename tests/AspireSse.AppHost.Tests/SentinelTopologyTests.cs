@@ -1,0 +1,39 @@
+using Aspire.Hosting.Testing;
+using AspireSse.Contracts;
+using AspireSse.SystemTesting;
+using AspireSse.TestSupport;
+using Xunit;
+
+namespace AspireSse.AppHost.Tests;
+
+/// <summary>The AppHost with <c>Redis:Topology=sentinel</c>, as <c>./run.sh --sentinel</c> runs it.</summary>
+public sealed class SentinelTopologyTests
+{
+    private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task APrimaryAReplicaAndThreeSentinelsRunHealthyAsResourcesOfTheirOwnAndTheServicesTickThroughThem()
+    {
+        await using var system = await RunningSystem.StartAsync(new SystemSettings { Sentinel = true }, Cancellation);
+
+        // Started healthy (the fixture waits for every Redis process), each its own resource.
+        Assert.Empty(system.Instances(RunningSystem.RedisServer));
+        foreach (var name in (string[])[RunningSystem.RedisPrimary, RunningSystem.RedisReplica, .. RunningSystem.RedisSentinels])
+        {
+            Assert.True(system.IsRunning(Assert.Single(system.Instances(name))), $"{name} runs");
+        }
+
+        Assert.Equal(RunningSystem.RedisPrimary, await system.PrimaryNodeAsync(Cancellation));
+        Assert.Equal($"replica of {RunningSystem.RedisPrimary} connected", await system.RoleOfAsync(RunningSystem.RedisReplica, Cancellation));
+
+        // The services are given the Sentinels, not a node, and find the primary through them.
+        var connectionString = await system.App.GetConnectionStringAsync("redis", Cancellation);
+        Assert.Contains($"serviceName={RunningSystem.SentinelServiceName}", connectionString, StringComparison.Ordinal);
+        Assert.DoesNotContain($":{system.RedisPortOf(RunningSystem.RedisPrimary)},", connectionString + ",", StringComparison.Ordinal);
+
+        var redis = await system.RedisAsync(Cancellation);
+        var first = (long)await redis.StringGetAsync(TickRedisKeys.Published);
+        await Eventually.WaitAsync(async () => (long)await redis.StringGetAsync(TickRedisKeys.Published), now => now >= first + 2,
+            RunningSystem.Timeout, "ticks to be released through the Sentinel topology", Cancellation);
+    }
+}
