@@ -3,6 +3,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddTickRelay();
 builder.AddAdmission();
+builder.AddPortSharing();
 builder.AddStreamAuthorization();
 builder.AddFastPath();
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AspireSse.Bench.LoadGen;
 using AspireSse.Bench.Measurement;
 using AspireSse.Bench.Report;
 using AspireSse.Bench.Systems;
@@ -26,19 +27,21 @@ public static class BenchCommand
             return Replot(replot);
         }
 
-        var needed = options.Clients.Max() + 1_000;
+        // Clients are spread over processes (load generators, replicas, nginx workers), each holding at
+        // most this many, so one process's open-file limit is what matters, whatever the total.
+        var needed = Math.Min(options.Clients.Max(), LoadFleet.ClientsPerProcess) + 1_000;
         if (MachineInfo.OpenFileLimit() < needed)
         {
             await Console.Error.WriteLineAsync(
-                $"error: {options.Clients.Max()} clients need about {needed} open files; the limit is {MachineInfo.OpenFileLimit()}. Raise it (ulimit -n {Math.Max(65536, needed)}) or use fewer clients.");
+                $"error: each process here needs about {needed} open files; the limit is {MachineInfo.OpenFileLimit()}. Raise it (ulimit -n {needed}) or use fewer clients.");
             return 2;
         }
 
         var systems = options.Systems.ToList();
-        if (systems.Contains("nchan") && NchanSystem.Unavailable() is { } missing)
+        if (systems.Any(NchanSystem.Variants.Contains) && NchanSystem.Unavailable() is { } missing)
         {
             Console.WriteLine($"skipping nchan: {missing}");
-            systems.Remove("nchan");
+            systems.RemoveAll(NchanSystem.Variants.Contains);
         }
 
         using var stop = new CancellationTokenSource();
@@ -49,12 +52,20 @@ public static class BenchCommand
             stop.Cancel();
         };
 
+        var busy = await WaitForQuietAsync(options.AllowBusy, stop.Token);
+        if (busy is null)
+        {
+            return 3;
+        }
+
         var started = DateTimeOffset.UtcNow;
         var settingsNote = options.FrontendEnvironment.Count == 0 ? null
             : "WebFrontend environment: " + string.Join(", ", options.FrontendEnvironment.Select(e => $"{e.Key}={e.Value}"));
-        var note = string.Join(" · ", new[] { options.Note, settingsNote }.OfType<string>());
+        var busyNote = busy > BusyThreshold ? Invariant($"busy machine: other processes used {busy:P0} of the CPU at the start (--allow-busy)") : null;
+        var note = string.Join(" · ", new[] { options.Note, settingsNote, busyNote }.OfType<string>());
         var run = new RunDescription(started, options.Mode, options.TicksPerSecond, options.Window,
-            options.Rounds, MachineInfo.Describe(), MachineInfo.LoadAverage(), note.Length == 0 ? null : note);
+            options.Rounds, MachineInfo.Describe(), MachineInfo.LoadAverage(), note.Length == 0 ? null : note,
+            Invariant($"{busy:P0}"), MachineInfo.Commit(BuildMetadata.ResultsDirectory));
         var settings = new RunSettings
         {
             TicksPerSecond = options.TicksPerSecond,
@@ -100,8 +111,40 @@ public static class BenchCommand
         Console.WriteLine();
         Console.WriteLine(markdown);
         Console.WriteLine($"written: {Path.Combine(directory, "benchmark.md")} and {figures.Count} figure(s); raw results: {raw}");
-        return results.Count > 0 && results.All(r => r.Error is null) ? 0 : 1;
+        return results.Count > 0 && results.All(r => r.Error is null || r.NotRun) ? 0 : 1;
     }
+
+    /// <summary>Above this share of CPU in use by others, figures would measure them as much as the systems.</summary>
+    private const double BusyThreshold = 0.25;
+
+    /// <summary>
+    /// The share of CPU others use, once it is below <see cref="BusyThreshold"/> (waiting up to a
+    /// minute); null, after saying why, when it stays above and a busy run was not allowed.
+    /// </summary>
+    private static async Task<double?> WaitForQuietAsync(bool allowBusy, CancellationToken cancellationToken)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var busy = await MachineInfo.BusyFractionAsync(TimeSpan.FromSeconds(3), cancellationToken);
+            if (busy <= BusyThreshold || allowBusy)
+            {
+                return busy;
+            }
+
+            if (waited.Elapsed > TimeSpan.FromMinutes(1))
+            {
+                await Console.Error.WriteLineAsync(Invariant(
+                    $"error: other processes use {busy:P0} of the CPU (load average {MachineInfo.LoadAverage()}); figures taken now would measure them too. Wait for them, or run with --allow-busy (the report says so)."));
+                return null;
+            }
+
+            Log(Invariant($"the machine is busy ({busy:P0} of the CPU in use); waiting for it to quieten"));
+            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+        }
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Draws a results directory's figures again from its report, to restyle them without a run.</summary>
     private static int Replot(string directory)
@@ -131,10 +174,17 @@ public static class BenchCommand
         SystemUnderTest system = name switch
         {
             "aspiresse" => new RelaySystem(output, frontendEnvironment),
-            "nchan" => new NchanSystem(output),
+            _ when NchanSystem.Variants.Contains(name) => new NchanSystem(name, output),
             "floor" => new FloorSystem(output),
             _ => new SignalRSystem(output),
         };
+
+        if (system is SignalRSystem && SignalRSystem.CannotHold(clients) is { } reason)
+        {
+            await system.DisposeAsync();
+            Log($"{name}: {reason}");
+            return RunResult.Failed(name, clients, round, settings, reason) with { NotRun = true };
+        }
 
         try
         {

@@ -7,16 +7,20 @@ public sealed record BenchOptions
 {
     public const string Usage = """
         usage: bench.sh [--quick] [--clients N,N,…] [--rate TICKS_PER_S] [--window S] [--warmup S] [--rounds R]
-                        [--systems aspiresse,nchan,signalr,floor] [--env KEY=VALUE]… [--out DIR] [--note TEXT] [--verbose]
+                        [--systems aspiresse,nchan,nchan-redis,nchan-more-workers,signalr,floor] [--env KEY=VALUE]…
+                        [--out DIR] [--note TEXT] [--allow-busy] [--verbose]
                bench.sh --replot DIR
-          --quick    1 000 and 10 000 clients, 8 s windows, one round (under 5 minutes); results go to bench/results/raw/quick
-          default    1 000, 2 500, 5 000, 10 000 clients, 30 s windows, two rounds; results go to bench/results
+          --quick    1 000 and 10 000 clients, 10 s windows, one round, no nchan-more-workers (under 10 minutes);
+                     results go to bench/results/raw/quick
+          default    10 000, 20 000, 50 000, 100 000 clients, 1 tick/s, 30 s windows, two rounds; results go to bench/results
+          --allow-busy  run even if other processes keep the CPU busy at the start (the report says so); otherwise
+                     a busy machine is waited for up to a minute, then refused
           --env      an environment variable for our WebFrontend only (repeatable), to compare settings: --env DOTNET_gcServer=0
           any of --env, --clients, --rate, --window, --warmup, --rounds, --systems makes a custom run (bench/results/raw/custom)
           --replot   runs nothing: draws the figures in DIR again from the table of DIR/benchmark.md
         """;
 
-    public static readonly IReadOnlyList<string> AllSystems = ["aspiresse", "nchan", "signalr", "floor"];
+    public static readonly IReadOnlyList<string> AllSystems = ["aspiresse", "nchan", "nchan-redis", "nchan-more-workers", "signalr", "floor"];
 
     public bool Quick { get; init; }
 
@@ -25,8 +29,8 @@ public sealed record BenchOptions
 
     /// <summary>quick, full or custom: names the report and where it goes by default.</summary>
     public string Mode => Custom ? "custom" : Quick ? "quick" : "full";
-    public IReadOnlyList<int> Clients { get; init; } = [1_000, 2_500, 5_000, 10_000];
-    public double TicksPerSecond { get; init; } = 10;
+    public IReadOnlyList<int> Clients { get; init; } = [10_000, 20_000, 50_000, 100_000];
+    public double TicksPerSecond { get; init; } = 1;
     public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
     public int Rounds { get; init; } = 2;
@@ -41,13 +45,17 @@ public sealed record BenchOptions
     public IReadOnlyDictionary<string, string?> FrontendEnvironment { get; init; } = new Dictionary<string, string?>();
     public bool Verbose { get; init; }
 
+    /// <summary>Run on a machine that is already busy, and say so in the report, instead of refusing.</summary>
+    public bool AllowBusy { get; init; }
+
     public static BenchOptions QuickDefaults { get; } = new()
     {
         Quick = true,
         Clients = [1_000, 10_000],
-        Window = TimeSpan.FromSeconds(8),
+        Window = TimeSpan.FromSeconds(10),
         Warmup = TimeSpan.FromSeconds(2),
         Rounds = 1,
+        Systems = AllSystems.Where(s => s != "nchan-more-workers").ToList(),
     };
 
     public static bool TryParse(string[] args, out BenchOptions options, out string? error)
@@ -64,9 +72,12 @@ public sealed record BenchOptions
                 case "--verbose":
                     options = options with { Verbose = true };
                     continue;
+                case "--allow-busy":
+                    options = options with { AllowBusy = true };
+                    continue;
                 case "--help" or "-h":
                     return false;
-                case "--clients" when TryInts(value, out var clients) && clients.All(c => c is >= 1 and <= 60_000):
+                case "--clients" when TryInts(value, out var clients) && clients.All(c => c is >= 2 and <= 200_000):
                     options = options with { Clients = clients, Custom = true };
                     break;
                 case "--rate" when TryDouble(value, out var rate) && rate is >= 0.1 and <= 1000:

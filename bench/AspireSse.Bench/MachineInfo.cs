@@ -20,6 +20,67 @@ public static class MachineInfo
     public static string LoadAverage() =>
         string.Join(" / ", (ReadLines("/proc/loadavg").FirstOrDefault() ?? "? ? ?").Split(' ').Take(3));
 
+    /// <summary>
+    /// The share of all cores' time spent running anything (user, nice, system, interrupts) over
+    /// <paramref name="sample"/>, from /proc/stat: before a run, what others are already using. The load
+    /// average says the same but trails by minutes (a build just before reads as busy long after).
+    /// </summary>
+    public static async Task<double> BusyFractionAsync(TimeSpan sample, CancellationToken cancellationToken)
+    {
+        var (busy0, total0) = CpuTimes();
+        await Task.Delay(sample, cancellationToken);
+        var (busy1, total1) = CpuTimes();
+        return total1 == total0 ? 0 : (double)(busy1 - busy0) / (total1 - total0);
+    }
+
+    private static (long Busy, long Total) CpuTimes()
+    {
+        // cpu  user nice system idle iowait irq softirq steal …
+        var fields = (ReadLines("/proc/stat").FirstOrDefault() ?? "cpu 0 0 0 0").Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Skip(1).Take(8).Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+        var total = fields.Sum();
+        var idle = fields[3] + (fields.Length > 4 ? fields[4] : 0);
+        return (total - idle, total);
+    }
+
+    /// <summary>The commit the benchmark was built from, <c>+changes</c> when the work tree differs from it.</summary>
+    public static string Commit(string directory)
+    {
+        var head = Git(directory, "rev-parse --short=12 HEAD");
+        if (head is null)
+        {
+            return "unknown (not a git checkout)";
+        }
+
+        return Git(directory, "status --porcelain --untracked-files=no") is { Length: > 0 } ? head + "+changes" : head;
+    }
+
+    private static string? Git(string directory, string arguments)
+    {
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("git", arguments)
+            {
+                WorkingDirectory = directory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var git = System.Diagnostics.Process.Start(start);
+            if (git is null)
+            {
+                return null;
+            }
+
+            var output = git.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit();
+            return git.ExitCode == 0 ? output : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The soft limit on open files: each client needs one.</summary>
     public static long OpenFileLimit()
     {

@@ -1,3 +1,6 @@
 using AspireSse.Bench;
+using AspireSse.Bench.LoadGen;
 
-return await BenchCommand.RunAsync(args);
+return args is [LoadGenWorker.Command, .. var rest]
+    ? await LoadGenWorker.RunAsync(rest)
+    : await BenchCommand.RunAsync(args);

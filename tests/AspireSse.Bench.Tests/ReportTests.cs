@@ -7,36 +7,47 @@ public sealed class ReportTests
 {
     private static readonly SummaryRow[] Rows =
     [
-        Row("aspiresse", 1_000, cpu: 4, kb: 6),
-        Row("nchan", 1_000, cpu: 6, kb: 9.8),
-        Row("signalr", 1_000, cpu: 16, kb: 30),
-        Row("floor", 1_000, cpu: 3.5, kb: 5),
+        Row("aspiresse", 10_000, cpu: 4, kb: 6),
+        Row("nchan", 10_000, cpu: 6, kb: 9.8),
+        Row("nchan-redis", 10_000, cpu: 7, kb: 9.9),
+        Row("signalr", 10_000, cpu: 16, kb: 30),
+        Row("floor", 10_000, cpu: 3.9, kb: 5),
+        Row("aspiresse", 100_000, cpu: 4.4, kb: 5.8),
+        Row("nchan", 100_000, cpu: 5, kb: 9.7),
+        Row("nchan-redis", 100_000, cpu: 4.5, kb: 9.9),
+        Row("floor", 100_000, cpu: 4, kb: 5),
     ];
 
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
     [Fact]
-    public void TheReportGivesOursAgainstEachPeerAndTheTargets()
+    public void TheReportJudgesOursAgainstNchansBestConfigurationAndTheFloorAtEachClientCount()
     {
-        var run = new RunDescription(DateTimeOffset.UnixEpoch, "quick", 10, TimeSpan.FromSeconds(8), 1, "2 cores", "1 / 1 / 1", "contended");
+        var run = new RunDescription(DateTimeOffset.UnixEpoch, "quick", 1, TimeSpan.FromSeconds(8), 1, "2 cores", "1 / 1 / 1", "contended",
+            "3 %", "0123456789ab");
 
         var markdown = MarkdownReport.Render(run, Rows, []);
 
-        Assert.Contains("| 1,000 | nchan | 0.67 × | 1.50 × | 0.61 × | 1.00 × |", markdown);
-        Assert.Contains("| deliveries per CPU-second ≥ 3 × SignalR's | 4.00 × | yes |", markdown);
-        // 4 µs against a floor of 3.5 µs is 1.14 ×: within the 1.25 × the CPU target was meant to allow.
-        Assert.Contains("| CPU per delivered event within 1.25 × the bare-send floor measured in this run | 1.14 × (3.50 µs) | yes |", markdown);
-        Assert.Contains("| 1,000 | floor | 1.14 × |", markdown);
+        Assert.Contains("| 10,000 | nchan | 0.67 × | 1.50 × | 0.61 × | 1.00 × |", markdown);
         Assert.Contains("**contended**", markdown);
-        Assert.Contains("| under bursts, several events in one write | 1.50 events / write in the window | yes |", markdown);
-        Assert.Contains("| 170 | n/a |", markdown);
+        Assert.Contains("· CPU in use at start: 3 % · commit 0123456789ab", markdown);
+        // At 10 000 the memory store is nchan's best; at 100 000 (made up) its Redis store is.
+        Assert.Contains("Against nchan's best configuration here: `nchan` (1 worker, memory store).", markdown);
+        Assert.Contains("Against nchan's best configuration here: `nchan-redis` (1 worker, Redis store).", markdown);
+        Assert.Contains("| deliveries per CPU-second ≥ 1.25 × nchan's | 1.50 × | met |", markdown);
+        Assert.Contains("| deliveries per CPU-second ≥ 1.25 × nchan's | 1.02 × | **not met** |", markdown);
+        // 4 µs against a floor of 3.9 µs is 1.03 ×; 4.4 against 4 is 1.10 ×.
+        Assert.Contains("| CPU per delivered event ≤ 1.05 × the bare-send floor at the same clients | 1.03 × (4.00 vs 3.90 µs) | met |", markdown);
+        Assert.Contains("| CPU per delivered event ≤ 1.05 × the bare-send floor at the same clients | 1.10 × (4.40 vs 4.00 µs) | **not met** |", markdown);
+        Assert.Contains("| idle memory ≤ 6 KB RSS per stream | 5.80 KB | met |", markdown);
+        Assert.Contains("| 170 | 1.50 | 0 of 1,000 | 0 |", markdown);
     }
 
     [Fact]
     public void AReportReadBackGivesTheRunAndRowsItWasWrittenFrom()
     {
         var run = new RunDescription(new DateTimeOffset(2026, 11, 24, 9, 30, 0, TimeSpan.Zero), "full", 10, TimeSpan.FromSeconds(30), 3,
-            "2 cores (AMD EPYC), 24 GiB", "2.10 / 1.00 / 0.50", null);
+            "2 cores (AMD EPYC), 24 GiB", "2.10 / 1.00 / 0.50", null, "12 %", "0123456789ab+changes");
         var path = Path.Combine(Directory.CreateTempSubdirectory("aspiresse-bench-report-").FullName, "benchmark.md");
         try
         {
@@ -80,5 +91,6 @@ public sealed class ReportTests
 
     // Only ours counts its writes; the peers report NaN.
     private static SummaryRow Row(string system, int clients, double cpu, double kb) =>
-        new(system, clients, 1, cpu, 1e6 / cpu, 1, 2, 3, kb, kb, 170, system == "aspiresse" ? 1.5 : double.NaN, 0, 1000, 0, null);
+        new(system, clients, 1, cpu, 1e6 / cpu, 1, 2, 3, kb, kb, 170, system == "aspiresse" ? 1.5 : double.NaN, 0, 1000, 0, null,
+            system switch { "aspiresse" => "1 replica", "nchan-redis" => "1 worker, Redis store", _ => "1 worker, memory store" });
 }

@@ -62,9 +62,11 @@ public sealed class ServiceHarness : IAsyncDisposable
         StartAsync(ServiceProcesses.CreateEventService(Redis, name, settings ?? new Dictionary<string, string?>(), Discard), cancellationToken);
 
     /// <summary>Starts a WebFrontend and waits until it reports healthy (it is subscribed).</summary>
+    /// <param name="sharedPort">A port shared with other replicas (<c>PortSharing:Port</c>), or 0.</param>
     public Task<ServiceProcess> StartWebFrontendAsync(IReadOnlyDictionary<string, string?>? settings = null,
-        string name = "webfrontend-1", CancellationToken cancellationToken = default) =>
-        StartAsync(ServiceProcesses.CreateWebFrontend(Redis, name, settings ?? new Dictionary<string, string?>(), Discard), cancellationToken);
+        string name = "webfrontend-1", int sharedPort = 0, CancellationToken cancellationToken = default) =>
+        StartAsync(ServiceProcesses.CreateWebFrontend(Redis, name, settings ?? new Dictionary<string, string?>(), Discard, sharedPort),
+            cancellationToken);
 
     /// <summary>A service process that is created but not started, for tests about start-up itself.</summary>
     public ServiceProcess CreateEventService(IReadOnlyDictionary<string, string?> settings)

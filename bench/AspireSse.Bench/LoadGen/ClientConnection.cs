@@ -18,19 +18,36 @@ public abstract class ClientConnection : IDisposable
 
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly LatencyHistogram _latency;
+    private readonly LatencyHistogram? _unmovedLatency;
     // Ticks are expected from sequence 1.
     private TickDeliveryCheck _delivery = new(startsAfter: 0);
     private long _bytes;
     private long _malformed;
     private volatile bool _closing;
+    private volatile bool _open;
+    private int _reconnects;
 
-    protected ClientConnection(LoadTarget target, LatencyHistogram latency)
+    /// <param name="unmovedLatency">Also records the latency of this connection's ticks for as long as it has not had to reconnect.</param>
+    protected ClientConnection(LoadTarget target, LatencyHistogram latency, LatencyHistogram? unmovedLatency = null)
     {
         Target = target;
         _latency = latency;
+        _unmovedLatency = unmovedLatency;
     }
 
     public LoadTarget Target { get; }
+
+    /// <summary>Whether the stream is open now (between its opening and its end).</summary>
+    public bool IsOpen => _open;
+
+    /// <summary>Times the stream ended and was opened again (only with <see cref="LoadTarget.Reconnect"/>).</summary>
+    public int Reconnects => Volatile.Read(ref _reconnects);
+
+    /// <summary>The last event id received, sent back as <c>Last-Event-ID</c> on a reconnect, as a browser does.</summary>
+    protected string? LastEventId { get; set; }
+
+    /// <summary>The reconnect delay the server asked for (<c>retry:</c>), or the EventSource default.</summary>
+    protected TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Completes when the server has accepted the stream (SSE headers, or the SignalR handshake).</summary>
     public Task Opened => _opened.Task;
@@ -56,38 +73,58 @@ public abstract class ClientConnection : IDisposable
     /// <summary>Why the connection ended while it was wanted, or null.</summary>
     public string? Error { get; private set; }
 
-    /// <summary>Connects and reads until the server closes or <see cref="Dispose"/> is called.</summary>
+    /// <summary>
+    /// Connects and reads until the server closes or <see cref="Dispose"/> is called; with
+    /// <see cref="LoadTarget.Reconnect"/>, a stream that ends is opened again after the server's
+    /// <c>retry:</c> delay, as EventSource does, for as long as the connection is wanted.
+    /// </summary>
     public async Task RunAsync(CancellationToken connectCancellation)
     {
-        try
+        while (true)
         {
-            await ReadAsync(connectCancellation);
-            if (!_closing)
+            string? ended = null;
+            try
             {
-                Error = "closed by the server";
+                await ReadAsync(_opened.Task.IsCompleted ? CancellationToken.None : connectCancellation);
+                ended = "closed by the server";
             }
-        }
-        catch (Exception ex)
-        {
-            // Whatever ends one connection is that connection's result, reported with the rest;
-            // it must not take the others down with it.
-            if (!_closing)
+            catch (Exception ex)
             {
-                Error = ex is IOException or SocketException or HttpRequestException or InvalidDataException or OperationCanceledException
+                // Whatever ends one connection is that connection's result, reported with the rest;
+                // it must not take the others down with it.
+                ended = ex is IOException or SocketException or HttpRequestException or InvalidDataException or OperationCanceledException
                     ? ex.Message
                     : $"{ex.GetType().Name}: {ex.Message}";
             }
-        }
-        finally
-        {
-            _opened.TrySetException(new IOException($"{Target.Url}: {Error ?? "closed before it opened"}"));
+            finally
+            {
+                _open = false;
+            }
+
+            if (_closing || !Target.Reconnect || !_opened.Task.IsCompletedSuccessfully)
+            {
+                Error = _closing ? null : ended;
+                _opened.TrySetException(new IOException($"{Target.Url}: {Error ?? "closed before it opened"}"));
+                return;
+            }
+
+            Interlocked.Increment(ref _reconnects);
+            await Task.Delay(RetryDelay, CancellationToken.None);
+            if (_closing)
+            {
+                return;
+            }
         }
     }
 
     /// <summary>Connects, sends the request, waits for the stream to open, then reads it to the end.</summary>
     protected abstract Task ReadAsync(CancellationToken connectCancellation);
 
-    protected void MarkOpened() => _opened.TrySetResult();
+    protected void MarkOpened()
+    {
+        _open = true;
+        _opened.TrySetResult();
+    }
 
     protected void CountBytes(int count) => Volatile.Write(ref _bytes, _bytes + count);
 
@@ -102,7 +139,13 @@ public abstract class ClientConnection : IDisposable
             return;
         }
 
-        _latency.Record((receivedAtTicks - publishedAt.UtcTicks) / TimeSpan.TicksPerMicrosecond);
+        var latency = (receivedAtTicks - publishedAt.UtcTicks) / TimeSpan.TicksPerMicrosecond;
+        _latency.Record(latency);
+        if (_reconnects == 0)
+        {
+            _unmovedLatency?.Record(latency);
+        }
+
         _delivery.Observe(sequence);
     }
 

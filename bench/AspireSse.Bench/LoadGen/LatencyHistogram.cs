@@ -76,6 +76,37 @@ public sealed class LatencyHistogram
         return MaxMicroseconds;
     }
 
+    /// <summary>The counts per bucket and the maximum, to be added into another histogram (<see cref="Add"/>).</summary>
+    public (long[] Counts, long Max) Snapshot()
+    {
+        var counts = new long[Buckets];
+        for (var i = 0; i < Buckets; i++)
+        {
+            counts[i] = Interlocked.Read(ref _counts[i]);
+        }
+
+        return (counts, Interlocked.Read(ref _max));
+    }
+
+    /// <summary>Adds another histogram's <see cref="Snapshot"/>: the load generator's processes report theirs to the benchmark.</summary>
+    public void Add(long[] counts, long max)
+    {
+        if (counts.Length != Buckets)
+        {
+            throw new ArgumentException($"A snapshot has {Buckets} buckets, not {counts.Length}.", nameof(counts));
+        }
+
+        for (var i = 0; i < Buckets; i++)
+        {
+            Interlocked.Add(ref _counts[i], counts[i]);
+        }
+
+        if (max > Interlocked.Read(ref _max))
+        {
+            Interlocked.Exchange(ref _max, max);
+        }
+    }
+
     public void Reset()
     {
         Array.Clear(_counts);

@@ -1,10 +1,18 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace AspireSse.Bench.LoadGen;
 
 /// <summary>
 /// Opens many client connections to one target, keeps them reading, and sums what they counted.
-/// Each connection is one async read loop; nothing runs per event beyond its parse.
+/// Each connection is one async read loop; nothing runs per event beyond its parse. One process
+/// runs one of these; <see cref="LoadFleet"/> spreads a large client count over several.
 /// </summary>
-public sealed class LoadGenerator(LoadTarget target) : IAsyncDisposable
+/// <param name="source">
+/// The local address every connection is made from, or null for the kernel's choice. The kernel
+/// has about 28 000 ephemeral ports per local address; 127.0.0.2, .3, … give each process its own.
+/// </param>
+public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) : IAsyncDisposable
 {
     private static readonly TimeSpan SignalRPingInterval = TimeSpan.FromSeconds(15);
 
@@ -16,6 +24,7 @@ public sealed class LoadGenerator(LoadTarget target) : IAsyncDisposable
         PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
         UseProxy = false,
         UseCookies = false,
+        ConnectCallback = source is { } from ? (context, cancellationToken) => ConnectFromAsync(from, context, cancellationToken) : null,
     })
     {
         Timeout = Timeout.InfiniteTimeSpan,
@@ -27,6 +36,9 @@ public sealed class LoadGenerator(LoadTarget target) : IAsyncDisposable
 
     /// <summary>Publish-to-receive latency of ticks received while it is enabled.</summary>
     public LatencyHistogram Latency { get; } = new();
+
+    /// <summary>The same, only of connections that never had to reconnect: in a storm, the clients that were not moved.</summary>
+    public LatencyHistogram UnmovedLatency { get; } = new();
 
     public IReadOnlyList<ClientConnection> Connections => _connections;
 
@@ -51,8 +63,8 @@ public sealed class LoadGenerator(LoadTarget target) : IAsyncDisposable
             {
                 await gate.WaitAsync(deadline.Token);
                 ClientConnection connection = Target.Protocol == ClientProtocol.SignalR
-                    ? new SignalRClientConnection(Target, Latency)
-                    : new SseClientConnection(Target, Latency, _http);
+                    ? new SignalRClientConnection(Target, Latency, source)
+                    : new SseClientConnection(Target, Latency, UnmovedLatency, _http);
                 _connections.Add(connection);
                 _readLoops.Add(Task.Run(() => connection.RunAsync(deadline.Token), CancellationToken.None));
                 opened.Add(connection.Opened.ContinueWith(static (_, g) => ((SemaphoreSlim)g!).Release(), gate,
@@ -109,6 +121,25 @@ public sealed class LoadGenerator(LoadTarget target) : IAsyncDisposable
         return true;
     }
 
+    /// <summary>The connections' counts now; <paramref name="finalSequence"/> is the tick <see cref="WorkerStatus.Behind"/> is about.</summary>
+    public WorkerStatus Status(long finalSequence)
+    {
+        long received = 0, bytes = 0;
+        int open = 0, behind = 0, moved = 0, reconnects = 0;
+        foreach (var c in _connections)
+        {
+            received += c.Received;
+            bytes += c.Bytes;
+            open += c.IsOpen ? 1 : 0;
+            behind += c.Error is null && c.LastSequence < finalSequence ? 1 : 0;
+            var times = c.Reconnects;
+            moved += times > 0 ? 1 : 0;
+            reconnects += times;
+        }
+
+        return new WorkerStatus(received, bytes, _connections.Count, open, behind, moved, reconnects);
+    }
+
     /// <summary>Every connection's count against ticks 1 to <paramref name="finalSequence"/>.</summary>
     public DeliveryReport Report(long finalSequence)
     {
@@ -125,6 +156,23 @@ public sealed class LoadGenerator(LoadTarget target) : IAsyncDisposable
         var dropped = _connections.Where(c => c.Error is not null).ToList();
         return new DeliveryReport(_connections.Count, finalSequence, finalSequence * _connections.Count, received, lost,
             duplicates, malformed, dropped.Count, dropped.FirstOrDefault()?.Error);
+    }
+
+    private static async ValueTask<Stream> ConnectFromAsync(IPAddress source, SocketsHttpConnectionContext context,
+        CancellationToken cancellationToken)
+    {
+        var socket = new Socket(source.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            socket.Bind(new IPEndPoint(source, 0));
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     private async Task PingSignalRClientsAsync(CancellationToken stop)

@@ -12,7 +12,8 @@ namespace AspireSse.Bench.LoadGen;
 /// shared CPU and skew the comparison. It answers the protocol as the official client does:
 /// handshake first, then a ping every 15 s so the hub keeps the connection.
 /// </summary>
-public sealed class SignalRClientConnection(LoadTarget target, LatencyHistogram latency) : ClientConnection(target, latency)
+/// <param name="source">The local address to connect from (see <see cref="LoadGenerator"/>), or null for the kernel's choice.</param>
+public sealed class SignalRClientConnection(LoadTarget target, LatencyHistogram latency, IPAddress? source) : ClientConnection(target, latency)
 {
     private const byte RecordSeparator = 0x1e;
     private static readonly byte[] Handshake = "{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray();
@@ -24,6 +25,11 @@ public sealed class SignalRClientConnection(LoadTarget target, LatencyHistogram 
     protected override async Task ReadAsync(CancellationToken connectCancellation)
     {
         var url = Target.Url;
+        if (source is not null)
+        {
+            _socket.Bind(new IPEndPoint(source, 0));
+        }
+
         await _socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(url.Host), url.Port), connectCancellation);
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         var upgrade = Encoding.ASCII.GetBytes(

@@ -9,7 +9,8 @@ namespace AspireSse.Bench.LoadGen;
 /// allocation-free reader cost no less client CPU: bench/results/sse-reader.md.
 /// </summary>
 /// <param name="http">Shared by every connection of a load generator; each open stream holds a connection of its own.</param>
-public sealed class SseClientConnection(LoadTarget target, LatencyHistogram latency, HttpClient http) : ClientConnection(target, latency)
+public sealed class SseClientConnection(LoadTarget target, LatencyHistogram latency, LatencyHistogram unmovedLatency, HttpClient http)
+    : ClientConnection(target, latency, unmovedLatency)
 {
     private readonly CancellationTokenSource _close = new();
 
@@ -18,6 +19,11 @@ public sealed class SseClientConnection(LoadTarget target, LatencyHistogram late
         using var request = new HttpRequestMessage(HttpMethod.Get, Target.Url);
         request.Headers.Accept.ParseAdd("text/event-stream");
         request.Headers.CacheControl = new() { NoCache = true };
+        if (LastEventId is { } lastEventId)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, connectCancellation);
         if (!response.IsSuccessStatusCode)
         {
@@ -38,8 +44,23 @@ public sealed class SseClientConnection(LoadTarget target, LatencyHistogram late
 
             return false;
         });
-        await foreach (var _ in parser.EnumerateAsync(CancellationToken.None))
+        try
         {
+            await foreach (var _ in parser.EnumerateAsync(CancellationToken.None))
+            {
+            }
+        }
+        finally
+        {
+            if (parser.LastEventId.Length > 0)
+            {
+                LastEventId = parser.LastEventId;
+            }
+
+            if (parser.ReconnectionInterval > TimeSpan.Zero && parser.ReconnectionInterval != Timeout.InfiniteTimeSpan)
+            {
+                RetryDelay = parser.ReconnectionInterval;
+            }
         }
     }
 

@@ -11,7 +11,11 @@ namespace AspireSse.Bench.Measurement;
 /// </summary>
 public static class BenchmarkRun
 {
-    private const int WarmupClients = 50;
+    /// <summary>
+    /// Clients connected for the memory baseline, so it already holds the code and pools that any
+    /// first client brings in: the difference from it is what further clients cost each.
+    /// </summary>
+    private const int BaselineClients = 50;
 
     public static async Task<RunResult> RunAsync(SystemUnderTest system, int clients, int round, RunSettings settings,
         Action<string> log, CancellationToken cancellationToken)
@@ -19,21 +23,16 @@ public static class BenchmarkRun
         await using (system)
         {
             log($"{system.Name}: starting (clients={clients}, round {round})");
-            await system.StartAsync(settings.StartTimeout, cancellationToken);
+            await system.StartAsync(clients, settings.StartTimeout, cancellationToken);
+            await using var load = LoadFleet.Start(system.Target, clients, (name, line) => log($"{name}: {line}"));
 
-            // Open and close a few streams first, so the baseline already holds the code and pools
-            // that any first client brings in, and the difference is what clients cost each.
-            await using (var warm = new LoadGenerator(system.Target))
-            {
-                await warm.ConnectAsync(Math.Min(WarmupClients, clients), settings.ConnectParallelism, settings.StartTimeout, cancellationToken);
-            }
-
+            var few = Math.Min(BaselineClients, clients / 2);
+            await load.ConnectAsync(few, settings.ConnectParallelism, settings.StartTimeout, cancellationToken);
             var baseline = await SettledAsync(system, settings, cancellationToken);
-            await using var load = new LoadGenerator(system.Target);
             var connectTimeout = settings.StartTimeout + TimeSpan.FromMilliseconds(clients * 10);
             var connecting = Stopwatch.StartNew();
-            await load.ConnectAsync(clients, settings.ConnectParallelism, connectTimeout, cancellationToken);
-            log($"{system.Name}: {clients} clients connected in {connecting.Elapsed.TotalSeconds:F1} s");
+            await load.ConnectAsync(clients - few, settings.ConnectParallelism, connectTimeout, cancellationToken);
+            log($"{system.Name} ({system.Configuration}): {clients} clients connected in {connecting.Elapsed.TotalSeconds:F1} s from {load.Processes} load process(es)");
             var idle = await SettledAsync(system, settings, cancellationToken);
 
             await system.StartTicksAsync(settings.TickInterval, settings.StartTimeout, cancellationToken);
@@ -41,22 +40,22 @@ public static class BenchmarkRun
 
             var before = ProcessSample.Read(system.ServerProcessIds());
             var writesBefore = await system.ReadWritesAsync(cancellationToken);
-            var deliveredBefore = load.Received;
-            var bytesBefore = load.Bytes;
+            var countsBefore = await load.StatusAsync(0, cancellationToken);
             var window = Stopwatch.StartNew();
-            load.Latency.Enabled = true;
+            await load.SetLatencyAsync(true, cancellationToken);
             await Task.Delay(settings.Window, cancellationToken);
-            load.Latency.Enabled = false;
+            await load.SetLatencyAsync(false, cancellationToken);
             var after = ProcessSample.Read(system.ServerProcessIds());
             var writesAfter = await system.ReadWritesAsync(cancellationToken);
-            var delivered = load.Received - deliveredBefore;
-            var bytes = load.Bytes - bytesBefore;
+            var countsAfter = await load.StatusAsync(0, cancellationToken);
+            var delivered = countsAfter.Received - countsBefore.Received;
+            var bytes = countsAfter.Bytes - countsBefore.Bytes;
             var elapsed = window.Elapsed;
 
             var finalSequence = await system.StopTicksAsync();
             var catchUp = Stopwatch.StartNew();
             var caughtUp = await load.WaitForAsync(finalSequence, settings.CatchUpQuiet, settings.CatchUpLimit, cancellationToken);
-            var delivery = load.Report(finalSequence);
+            var delivery = await load.ReportAsync(finalSequence, cancellationToken);
             log($"{system.Name}: {delivery}" + (caughtUp
                 ? $" (the last tick reached every client {catchUp.Elapsed.TotalSeconds:F1} s after the ticks stopped)"
                 : $" (gave up waiting after {catchUp.Elapsed.TotalSeconds:F0} s: counted as lost)"));
@@ -64,7 +63,9 @@ public static class BenchmarkRun
             return new RunResult
             {
                 System = system.Name,
+                Configuration = system.Configuration,
                 Clients = clients,
+                BaselineClients = few,
                 Round = round,
                 TicksPerSecond = settings.TicksPerSecond,
                 WindowSeconds = elapsed.TotalSeconds,

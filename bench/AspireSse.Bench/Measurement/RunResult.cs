@@ -4,7 +4,13 @@ namespace AspireSse.Bench.Measurement;
 public sealed record RunResult
 {
     public required string System { get; init; }
+
+    /// <summary>How the system ran: replicas, workers, store (e.g. <c>3 replicas</c>, <c>1 worker, memory store</c>).</summary>
+    public string Configuration { get; init; } = "";
     public required int Clients { get; init; }
+
+    /// <summary>Clients connected when the memory baseline was read.</summary>
+    public int BaselineClients { get; init; }
     public required int Round { get; init; }
     public required double TicksPerSecond { get; init; }
     public required double WindowSeconds { get; init; }
@@ -19,7 +25,7 @@ public sealed record RunResult
     public required double LatencyP99Ms { get; init; }
     public required double LatencyMaxMs { get; init; }
 
-    /// <summary>Server RSS with no client connected, settled.</summary>
+    /// <summary>Server RSS with <see cref="BaselineClients"/> connected, settled.</summary>
     public required long BaselineRssBytes { get; init; }
 
     /// <summary>Server RSS with every client connected and no tick flowing yet, settled.</summary>
@@ -44,6 +50,9 @@ public sealed record RunResult
     public required long Duplicates { get; init; }
     public required int ConnectionsDropped { get; init; }
     public string? Error { get; init; }
+
+    /// <summary>The system was not run at this client count; <see cref="Error"/> says why.</summary>
+    public bool NotRun { get; init; }
 
     /// <summary>A run that could not finish: every figure is missing, the error says why.</summary>
     public static RunResult Failed(string system, int clients, int round, RunSettings settings, string error) => new()
@@ -76,7 +85,8 @@ public sealed record RunResult
 
     public double DeliveriesPerCpuSecond => CpuSeconds <= 0 ? double.NaN : Deliveries / CpuSeconds;
 
-    public double IdleBytesPerConnection => IdleRssBytes == 0 ? double.NaN : (double)(IdleRssBytes - BaselineRssBytes) / Clients;
+    /// <summary>One method for every system: memory with every client connected minus memory with a few connected, per further client.</summary>
+    public double IdleBytesPerConnection => IdleRssBytes == 0 ? double.NaN : (double)(IdleRssBytes - BaselineRssBytes) / (Clients - BaselineClients);
 
-    public double IdlePssBytesPerConnection => IdlePssBytes == 0 ? double.NaN : (double)(IdlePssBytes - BaselinePssBytes) / Clients;
+    public double IdlePssBytesPerConnection => IdlePssBytes == 0 ? double.NaN : (double)(IdlePssBytes - BaselinePssBytes) / (Clients - BaselineClients);
 }

@@ -2,7 +2,8 @@ using System.Globalization;
 
 namespace AspireSse.Bench.Report;
 
-/// <summary>What the run was, and where, for the report's header.</summary>
+/// <summary>What the run was, where, and of which code, for the report's header.</summary>
+/// <param name="BusyAtStart">The share of CPU others used just before the run (<see cref="MachineInfo.BusyFractionAsync"/>).</param>
 public sealed record RunDescription(
     DateTimeOffset Started,
     string Mode,
@@ -11,7 +12,9 @@ public sealed record RunDescription(
     int Rounds,
     string Machine,
     string LoadAtStart,
-    string? Note)
+    string? Note,
+    string BusyAtStart = "n/a",
+    string Commit = "unknown")
 {
     /// <summary>The line under each figure's title: enough to tell two runs' figures apart.</summary>
     public string FigureSubtitle => string.Create(CultureInfo.InvariantCulture,

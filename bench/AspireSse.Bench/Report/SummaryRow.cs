@@ -19,8 +19,10 @@ public sealed record SummaryRow(
     long EventsLost,
     long EventsExpected,
     int ConnectionsDropped,
-    string? Error)
+    string? Error,
+    string Configuration = "")
 {
+
     public static IReadOnlyList<SummaryRow> From(IEnumerable<RunResult> results) =>
         results.GroupBy(r => (r.System, r.Clients))
             .Select(g => new SummaryRow(
@@ -39,7 +41,8 @@ public sealed record SummaryRow(
                 g.Sum(r => r.EventsLost),
                 g.Sum(r => r.EventsExpected),
                 g.Sum(r => r.ConnectionsDropped),
-                g.Select(r => r.Error).FirstOrDefault(e => e is not null)))
+                g.Select(r => r.Error).FirstOrDefault(e => e is not null),
+                g.Select(r => r.Configuration).FirstOrDefault(c => c.Length > 0) ?? ""))
             .ToList();
 
     private static double Median(IEnumerable<double> values)

@@ -5,11 +5,24 @@ using AspireSse.TestSupport.Processes;
 namespace AspireSse.Bench.Systems;
 
 /// <summary>
-/// nginx with Debian's nchan module: EventSource subscribers, messages through Redis, fed by
-/// <see cref="NchanFeeder"/>. Every nginx process (master and workers) is measured.
+/// nginx with Debian's nchan module: EventSource subscribers, fed by <see cref="NchanFeeder"/>.
+/// Every nginx process (master and workers) is measured.
 /// </summary>
-public sealed class NchanSystem(OutputSink output) : SystemUnderTest("nchan", output)
+/// <remarks>
+/// Three configurations, each its own row. <c>nchan</c>: the in-memory store and as few workers as
+/// the open-file limit allows, nchan's best here (it costs the least CPU per event, compare the other
+/// two). <c>nchan-redis</c>: the same workers with messages through Redis, like for like with ours.
+/// <c>nchan-more-workers</c>: the in-memory store with one worker more, the check that fewer is better.
+/// </remarks>
+public sealed class NchanSystem(string name, OutputSink output) : SystemUnderTest(name, output)
 {
+    public const string Best = "nchan";
+    public const string RedisStore = "nchan-redis";
+    public const string MoreWorkers = "nchan-more-workers";
+
+    public static readonly IReadOnlyList<string> Variants = [Best, RedisStore, MoreWorkers];
+
+    private int _workers;
     private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
 
     private ManagedProcess? _nginx;
@@ -20,6 +33,9 @@ public sealed class NchanSystem(OutputSink output) : SystemUnderTest("nchan", ou
     public override LoadTarget Target => new(ClientProtocol.ServerSentEvents,
         new Uri(_url ?? throw new InvalidOperationException("nginx has not started."), "/events"));
 
+    public override string Configuration =>
+        $"{_workers} worker{(_workers == 1 ? "" : "s")}, {(Name == RedisStore ? "Redis" : "memory")} store";
+
     public override IReadOnlyList<int> ServerProcessIds() => _nginx?.Pid is { } pid ? ProcessSample.WithChildren(pid) : [];
 
     /// <summary>Why nchan cannot run here, or null when nginx and the module are installed.</summary>
@@ -29,17 +45,18 @@ public sealed class NchanSystem(OutputSink output) : SystemUnderTest("nchan", ou
               "install them with: sudo apt-get install -y nginx libnginx-mod-nchan (./bench.sh does when run as root)"
             : null;
 
-    protected override async Task StartServerAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    protected override async Task StartServerAsync(int clients, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (Unavailable() is { } reason)
         {
             throw new InvalidOperationException(reason);
         }
 
+        _workers = ProcessesFor(clients) + (Name == MoreWorkers ? 1 : 0);
         _prefix = Directory.CreateTempSubdirectory("aspiresse-bench-nginx-").FullName;
         var port = FreePort.Next();
         var config = Path.Combine(_prefix, "nginx.conf");
-        await File.WriteAllTextAsync(config, NchanConfig.Render(_prefix, port, Redis.Port, Redis.Password, Math.Min(MachineInfo.OpenFileLimit(), 65536)), cancellationToken);
+        await File.WriteAllTextAsync(config, NchanConfig.Render(_prefix, port, Redis.Port, Redis.Password, _workers, Name == RedisStore, Math.Min(MachineInfo.OpenFileLimit(), 65536)), cancellationToken);
         _url = new Uri($"http://127.0.0.1:{port}");
 
         // -e: the error log before the configuration is read, so nothing touches /var/log/nginx.

@@ -5,22 +5,29 @@ using AspireSse.TestSupport.Processes;
 namespace AspireSse.Bench.Systems;
 
 /// <summary>
-/// Ours: one WebFrontend replica, started on its own from its build output, clients connected to it
-/// directly (not through Aspire's proxy, whose proxying would be measured too).
+/// Ours: as many WebFrontend replicas as the client count needs (<see cref="SystemUnderTest.ProcessesFor"/>),
+/// each started on its own from its build output, all listening on one shared port
+/// (<c>PortSharing:Port</c>) so clients connect to one URL and the kernel spreads them, with no
+/// proxy in between (Aspire's would be measured too).
 /// </summary>
 /// <param name="environment">Extra settings for the WebFrontend, to compare configurations.</param>
 public sealed class RelaySystem(OutputSink output, IReadOnlyDictionary<string, string?>? environment = null)
     : SystemUnderTest("aspiresse", output)
 {
-    private ServiceProcess? _frontend;
+    private readonly List<ServiceProcess> _replicas = [];
+    private Uri? _url;
 
-    public override LoadTarget Target => new(ClientProtocol.ServerSentEvents, new Uri(Frontend.Url, "/events"));
+    public override LoadTarget Target => new(ClientProtocol.ServerSentEvents,
+        new Uri(_url ?? throw new InvalidOperationException("The WebFrontend has not started."), "/events"));
 
-    private ServiceProcess Frontend => _frontend ?? throw new InvalidOperationException("The WebFrontend has not started.");
+    public override string Configuration => _replicas.Count == 1 ? "1 replica" : $"{_replicas.Count} replicas on one port";
 
-    public override IReadOnlyList<int> ServerProcessIds() => Frontend.Pid is { } pid ? [pid] : [];
+    /// <summary>The replicas, each with its own URL for health and stats.</summary>
+    public IReadOnlyList<ServiceProcess> Replicas => _replicas;
 
-    protected override async Task StartServerAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    public override IReadOnlyList<int> ServerProcessIds() => _replicas.Select(r => r.Pid).OfType<int>().ToList();
+
+    protected override async Task StartServerAsync(int clients, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -33,23 +40,40 @@ public sealed class RelaySystem(OutputSink output, IReadOnlyDictionary<string, s
             settings[key] = value;
         }
 
-        _frontend = ServiceProcesses.CreateWebFrontend(Redis, "webfrontend-1", settings, Output);
-        _frontend.Start();
-        await _frontend.WaitHealthyAsync(timeout, cancellationToken);
+        var shared = FreePort.Next();
+        _url = new Uri($"http://127.0.0.1:{shared}");
+        for (var i = 1; i <= ProcessesFor(clients); i++)
+        {
+            var replica = ServiceProcesses.CreateWebFrontend(Redis, $"webfrontend-{i}", settings, Output, shared);
+            _replicas.Add(replica);
+            replica.Start();
+        }
+
+        await Task.WhenAll(_replicas.Select(r => r.WaitHealthyAsync(timeout, cancellationToken)));
     }
 
     public override async Task<(long Writes, long Events)?> ReadWritesAsync(CancellationToken cancellationToken)
     {
+        long writes = 0, events = 0;
+        foreach (var stats in await Task.WhenAll(_replicas.Select(r => StatsAsync(r, cancellationToken))))
+        {
+            writes += stats.GetProperty("writes").GetInt64();
+            events += stats.GetProperty("eventsWritten").GetInt64();
+        }
+
+        return (writes, events);
+    }
+
+    /// <summary>One replica's <c>/events/stats</c>.</summary>
+    public static async Task<JsonElement> StatsAsync(ServiceProcess replica, CancellationToken cancellationToken)
+    {
         using var http = new HttpClient();
-        using var stats = JsonDocument.Parse(await http.GetStringAsync(new Uri(Frontend.Url, "/events/stats"), cancellationToken));
-        return (stats.RootElement.GetProperty("writes").GetInt64(), stats.RootElement.GetProperty("eventsWritten").GetInt64());
+        using var stats = JsonDocument.Parse(await http.GetStringAsync(new Uri(replica.Url, "/events/stats"), cancellationToken));
+        return stats.RootElement.Clone();
     }
 
     protected override async ValueTask StopServerAsync()
     {
-        if (_frontend is not null)
-        {
-            await _frontend.DisposeAsync();
-        }
+        await Task.WhenAll(_replicas.Select(r => r.DisposeAsync().AsTask()));
     }
 }

@@ -16,9 +16,16 @@ public sealed class SignalRSystem(OutputSink output) : SystemUnderTest("signalr"
 
     private ServiceProcess Hub => _hub ?? throw new InvalidOperationException("The hub has not started.");
 
+    public override string Configuration => "1 hub";
+
     public override IReadOnlyList<int> ServerProcessIds() => Hub.Pid is { } pid ? [pid] : [];
 
-    protected override async Task StartServerAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Why SignalR is not run at <paramref name="clients"/>, or null when it is.</summary>
+    public static string? CannotHold(int clients) => clients > ClientsPerProcess
+        ? $"not run above {ClientsPerProcess:N0} clients: one hub process is held to 20 000 open files here, and this benchmark does not scale hubs out"
+        : null;
+
+    protected override async Task StartServerAsync(int clients, TimeSpan timeout, CancellationToken cancellationToken)
     {
         _hub = Create("signalr-hub", "hub");
         _hub.Start();

@@ -26,20 +26,29 @@ public abstract class SystemUnderTest(string name, OutputSink output) : IAsyncDi
     /// <summary>Where clients connect.</summary>
     public abstract LoadTarget Target { get; }
 
+    /// <summary>How it runs, for the table: replicas, workers, store.</summary>
+    public abstract string Configuration { get; }
+
+    /// <summary>Most clients one server process holds here: each is an open file, and every process is held to 20 000.</summary>
+    public const int ClientsPerProcess = 17_000;
+
+    /// <summary>Server processes needed for <paramref name="clients"/> (ours: replicas; nchan: workers).</summary>
+    public static int ProcessesFor(int clients) => Math.Max(1, (clients + ClientsPerProcess - 1) / ClientsPerProcess);
+
     /// <summary>The fan-out server's processes, whose CPU and memory the benchmark reports.</summary>
     public abstract IReadOnlyList<int> ServerProcessIds();
 
-    /// <summary>Starts Redis and the fan-out server (and its feeder); no ticks flow yet.</summary>
-    public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Starts Redis and the fan-out server (and its feeder), sized for <paramref name="clients"/>; no ticks flow yet.</summary>
+    public async Task StartAsync(int clients, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // No persistence: the benchmark never restarts Redis, and AOF writes would only add noise.
         _redis = RedisServer.Create(Output, persistence: false);
         _redis.Start();
         await _redis.WaitReadyAsync(timeout, cancellationToken);
-        await StartServerAsync(timeout, cancellationToken);
+        await StartServerAsync(clients, timeout, cancellationToken);
     }
 
-    protected abstract Task StartServerAsync(TimeSpan timeout, CancellationToken cancellationToken);
+    protected abstract Task StartServerAsync(int clients, TimeSpan timeout, CancellationToken cancellationToken);
 
     /// <summary>Starts the EventService ticking every <paramref name="interval"/>; returns once it has published.</summary>
     public async Task StartTicksAsync(TimeSpan interval, TimeSpan timeout, CancellationToken cancellationToken)

@@ -21,7 +21,7 @@ public sealed class ServiceProcess : ManagedProcess
     public Uri Url { get; }
 
     /// <summary>The dotnet host that runs this process runs the services too.</summary>
-    private static string DotnetHost =>
+    public static string DotnetHost =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host)
             ? host
             : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet"

@@ -13,18 +13,23 @@ public static class ServiceProcesses
         Create(redis, name, "eventservice", ServiceBinaries.EventService, ServiceBinaries.EventServiceProject, settings, output);
 
     /// <summary>A WebFrontend process wired to <paramref name="redis"/>; not started.</summary>
+    /// <param name="sharedPort">
+    /// A port it also listens on together with other replicas (<c>PortSharing:Port</c>), or 0; its
+    /// <see cref="ServiceProcess.Url"/> stays a port of its own, for its health and stats.
+    /// </param>
     public static ServiceProcess CreateWebFrontend(RedisServer redis, string name,
-        IReadOnlyDictionary<string, string?> settings, OutputSink output) =>
-        Create(redis, name, "webfrontend", ServiceBinaries.WebFrontend, ServiceBinaries.WebFrontendProject, settings, output);
+        IReadOnlyDictionary<string, string?> settings, OutputSink output, int sharedPort = 0) =>
+        Create(redis, name, "webfrontend", ServiceBinaries.WebFrontend, ServiceBinaries.WebFrontendProject, settings, output, sharedPort);
 
     private static ServiceProcess Create(RedisServer redis, string name, string serviceName, string assembly,
-        string projectDirectory, IReadOnlyDictionary<string, string?> settings, OutputSink output)
+        string projectDirectory, IReadOnlyDictionary<string, string?> settings, OutputSink output, int sharedPort = 0)
     {
         var port = FreePort.Next();
         var environment = new Dictionary<string, string?>
         {
             // The variables Aspire sets on a project resource that references Redis.
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ASPNETCORE_URLS"] = sharedPort == 0 ? $"http://127.0.0.1:{port}" : $"http://127.0.0.1:{port};http://127.0.0.1:{sharedPort}",
+            ["PortSharing__Port"] = sharedPort == 0 ? null : sharedPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["DOTNET_ENVIRONMENT"] = "Development",
             ["ConnectionStrings__redis"] = redis.ConnectionString,

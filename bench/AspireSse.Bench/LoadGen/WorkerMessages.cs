@@ -1,0 +1,24 @@
+using System.Text.Json.Serialization;
+
+namespace AspireSse.Bench.LoadGen;
+
+/// <summary>What a load-generator process says about its connections at one moment.</summary>
+/// <param name="Open">Connections whose stream is open now.</param>
+/// <param name="Behind">Connections still open (or reconnecting) that have not yet received the tick asked about.</param>
+/// <param name="Moved">Connections that had to reconnect at least once.</param>
+public sealed record WorkerStatus(long Received, long Bytes, int Connections, int Open, int Behind, int Moved, int Reconnects);
+
+/// <summary>A load-generator process's final account: deliveries and both latency histograms.</summary>
+public sealed record WorkerReport(
+    DeliveryReport Delivery,
+    long[] LatencyCounts,
+    long LatencyMax,
+    long[] UnmovedLatencyCounts,
+    long UnmovedLatencyMax);
+
+/// <summary>One reply line: ok with an optional payload, or the error that failed the command.</summary>
+public sealed record WorkerReply(bool Ok, string? Error = null, WorkerStatus? Status = null, WorkerReport? Report = null);
+
+[JsonSerializable(typeof(WorkerReply))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+internal sealed partial class WorkerJsonContext : JsonSerializerContext;
