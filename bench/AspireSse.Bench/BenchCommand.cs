@@ -97,21 +97,39 @@ public static class BenchCommand
             Console.WriteLine("interrupted: reporting what finished");
         }
 
+        var storms = new List<StormResult>();
+        if (options.StormClients > 0 && options.Systems.Contains("aspiresse") && !stop.IsCancellationRequested)
+        {
+            foreach (var kind in new[] { StormKind.Kill, StormKind.Terminate })
+            {
+                try
+                {
+                    storms.Add(await StormRun.RunAsync(kind, options.StormClients, options.StormReplicas, settings, output, Log, stop.Token));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
+                {
+                    Log($"storm ({kind}) failed: {ex.Message}");
+                }
+            }
+        }
+
         var rows = SummaryRow.From(results);
         var directory = options.OutputDirectory
             ?? (options.Mode == "full" ? BuildMetadata.ResultsDirectory : Path.Combine(BuildMetadata.ResultsDirectory, "raw", options.Mode));
-        var figures = rows.Count == 0 ? [] : Figures.Write(rows, run.FigureSubtitle, directory);
-        var markdown = MarkdownReport.Render(run, rows, figures);
         Directory.CreateDirectory(directory);
+        var figures = (rows.Count == 0 ? [] : Figures.Write(rows, run.FigureSubtitle, directory))
+            .Concat(storms.Select(s => StormChart.Save(s, run.FigureSubtitle, directory))).ToList();
+        var markdown = MarkdownReport.Render(run, rows, figures, storms);
         await File.WriteAllTextAsync(Path.Combine(directory, "benchmark.md"), markdown);
         var raw = Path.Combine(BuildMetadata.ResultsDirectory, "raw", $"{started:yyyyMMdd-HHmmss}-{run.Mode}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(raw)!);
-        await File.WriteAllTextAsync(raw, JsonSerializer.Serialize(results, RawJson));
+        await File.WriteAllTextAsync(raw, JsonSerializer.Serialize(new { results, storms }, RawJson));
 
         Console.WriteLine();
         Console.WriteLine(markdown);
         Console.WriteLine($"written: {Path.Combine(directory, "benchmark.md")} and {figures.Count} figure(s); raw results: {raw}");
-        return results.Count > 0 && results.All(r => r.Error is null || r.NotRun) ? 0 : 1;
+        var stormsFailed = options.StormClients > 0 && options.Systems.Contains("aspiresse") && storms.Count(s => s.Error is null) < 2;
+        return results.Count > 0 && results.All(r => r.Error is null || r.NotRun) && !stormsFailed ? 0 : 1;
     }
 
     /// <summary>Above this share of CPU in use by others, figures would measure them as much as the systems.</summary>

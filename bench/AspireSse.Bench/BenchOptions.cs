@@ -8,11 +8,13 @@ public sealed record BenchOptions
     public const string Usage = """
         usage: bench.sh [--quick] [--clients N,N,…] [--rate TICKS_PER_S] [--window S] [--warmup S] [--rounds R]
                         [--systems aspiresse,nchan,nchan-redis,nchan-more-workers,signalr,floor] [--env KEY=VALUE]…
-                        [--out DIR] [--note TEXT] [--allow-busy] [--verbose]
+                        [--storm CLIENTSxREPLICAS | --no-storm] [--out DIR] [--note TEXT] [--allow-busy] [--verbose]
                bench.sh --replot DIR
           --quick    1 000 and 10 000 clients, 10 s windows, one round, no nchan-more-workers (under 10 minutes);
                      results go to bench/results/raw/quick
-          default    10 000, 20 000, 50 000, 100 000 clients, 1 tick/s, 30 s windows, two rounds; results go to bench/results
+          default    10 000, 20 000, 50 000, 100 000 clients, 1 tick/s, 30 s windows, two rounds, then the reconnect
+                     storm (100 000 clients over 7 replicas, one SIGKILLed, then one SIGTERMed); results go to bench/results
+          --storm    the reconnect storm's size (quick: 10000x5; a custom run has none unless given); --no-storm leaves it out
           --allow-busy  run even if other processes keep the CPU busy at the start (the report says so); otherwise
                      a busy machine is waited for up to a minute, then refused
           --env      an environment variable for our WebFrontend only (repeatable), to compare settings: --env DOTNET_gcServer=0
@@ -45,6 +47,11 @@ public sealed record BenchOptions
     public IReadOnlyDictionary<string, string?> FrontendEnvironment { get; init; } = new Dictionary<string, string?>();
     public bool Verbose { get; init; }
 
+    /// <summary>The reconnect storm's clients and replicas; 0 clients for none.</summary>
+    public int StormClients { get; init; } = 100_000;
+
+    public int StormReplicas { get; init; } = 7;
+
     /// <summary>Run on a machine that is already busy, and say so in the report, instead of refusing.</summary>
     public bool AllowBusy { get; init; }
 
@@ -56,12 +63,15 @@ public sealed record BenchOptions
         Warmup = TimeSpan.FromSeconds(2),
         Rounds = 1,
         Systems = AllSystems.Where(s => s != "nchan-more-workers").ToList(),
+        StormClients = 10_000,
+        StormReplicas = 5,
     };
 
     public static bool TryParse(string[] args, out BenchOptions options, out string? error)
     {
         options = args.Contains("--quick") ? QuickDefaults : new BenchOptions();
         error = null;
+        var stormGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -71,6 +81,10 @@ public sealed record BenchOptions
                     continue;
                 case "--verbose":
                     options = options with { Verbose = true };
+                    continue;
+                case "--no-storm":
+                    options = options with { StormClients = 0 };
+                    stormGiven = true;
                     continue;
                 case "--allow-busy":
                     options = options with { AllowBusy = true };
@@ -102,6 +116,12 @@ public sealed record BenchOptions
                         Custom = true,
                     };
                     break;
+                case "--storm" when value?.Split('x') is [var c, var r]
+                                    && int.TryParse(c, CultureInfo.InvariantCulture, out var stormClients) && stormClients is >= 10 and <= 200_000
+                                    && int.TryParse(r, CultureInfo.InvariantCulture, out var stormReplicas) && stormReplicas is >= 2 and <= 20:
+                    options = options with { StormClients = stormClients, StormReplicas = stormReplicas };
+                    stormGiven = true;
+                    break;
                 case "--out" when !string.IsNullOrWhiteSpace(value):
                     options = options with { OutputDirectory = Path.GetFullPath(value) };
                     break;
@@ -119,6 +139,12 @@ public sealed record BenchOptions
             }
 
             i++;
+        }
+
+        if (options.Custom && !stormGiven)
+        {
+            // A custom run measures what was asked for; the storm only when asked too.
+            options = options with { StormClients = 0 };
         }
 
         return true;

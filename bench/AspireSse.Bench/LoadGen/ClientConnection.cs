@@ -26,6 +26,9 @@ public abstract class ClientConnection : IDisposable
     private volatile bool _closing;
     private volatile bool _open;
     private int _reconnects;
+    private long _endedAt;
+    private TimeSpan _toldRetry;
+    private long _latestReturnTicks;
 
     /// <param name="unmovedLatency">Also records the latency of this connection's ticks for as long as it has not had to reconnect.</param>
     protected ClientConnection(LoadTarget target, LatencyHistogram latency, LatencyHistogram? unmovedLatency = null)
@@ -42,6 +45,12 @@ public abstract class ClientConnection : IDisposable
 
     /// <summary>Times the stream ended and was opened again (only with <see cref="LoadTarget.Reconnect"/>).</summary>
     public int Reconnects => Volatile.Read(ref _reconnects);
+
+    /// <summary>
+    /// The longest a reconnect took beyond the <c>retry:</c> delay the client was told: from the
+    /// stream's end to the new one's opening, minus that delay (connect, queueing, admission).
+    /// </summary>
+    public TimeSpan LatestReturn => TimeSpan.FromTicks(Volatile.Read(ref _latestReturnTicks));
 
     /// <summary>The last event id received, sent back as <c>Last-Event-ID</c> on a reconnect, as a browser does.</summary>
     protected string? LastEventId { get; set; }
@@ -109,6 +118,8 @@ public abstract class ClientConnection : IDisposable
             }
 
             Interlocked.Increment(ref _reconnects);
+            _endedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+            _toldRetry = RetryDelay;
             await Task.Delay(RetryDelay, CancellationToken.None);
             if (_closing)
             {
@@ -122,6 +133,15 @@ public abstract class ClientConnection : IDisposable
 
     protected void MarkOpened()
     {
+        if (_endedAt != 0)
+        {
+            var late = System.Diagnostics.Stopwatch.GetElapsedTime(_endedAt) - _toldRetry;
+            if (late.Ticks > _latestReturnTicks)
+            {
+                Volatile.Write(ref _latestReturnTicks, late.Ticks);
+            }
+        }
+
         _open = true;
         _opened.TrySetResult();
     }

@@ -126,6 +126,7 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
     {
         long received = 0, bytes = 0;
         int open = 0, behind = 0, moved = 0, reconnects = 0;
+        var latest = TimeSpan.Zero;
         foreach (var c in _connections)
         {
             received += c.Received;
@@ -135,9 +136,10 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
             var times = c.Reconnects;
             moved += times > 0 ? 1 : 0;
             reconnects += times;
+            latest = c.LatestReturn > latest ? c.LatestReturn : latest;
         }
 
-        return new WorkerStatus(received, bytes, _connections.Count, open, behind, moved, reconnects);
+        return new WorkerStatus(received, bytes, _connections.Count, open, behind, moved, reconnects, latest.TotalMilliseconds);
     }
 
     /// <summary>Every connection's count against ticks 1 to <paramref name="finalSequence"/>.</summary>

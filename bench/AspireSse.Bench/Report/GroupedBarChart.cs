@@ -18,7 +18,7 @@ public static class GroupedBarChart
 
     // Left to itself ScottPlot takes the first face Skia finds, which on Debian is a serif one. ScottPlot
     // reads its default font name only as labels are made, hence setting it before each plot.
-    private static readonly string? SansFont = new[] { "DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial" }
+    internal static readonly string? SansFont = new[] { "DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial" }
         .FirstOrDefault(SkiaSharp.SKFontManager.Default.FontFamilies.Contains);
 
     public static void Save(string path, string title, string subtitle, string groupTitle, string valueTitle,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using AspireSse.Bench.Measurement;
 
 namespace AspireSse.Bench.Report;
 
@@ -8,7 +9,8 @@ public static class MarkdownReport
 {
     private const string Ours = "aspiresse";
 
-    public static string Render(RunDescription run, IReadOnlyList<SummaryRow> rows, IReadOnlyList<(string File, string Caption)> figures)
+    public static string Render(RunDescription run, IReadOnlyList<SummaryRow> rows, IReadOnlyList<(string File, string Caption)> figures,
+        IReadOnlyList<StormResult>? storms = null)
     {
         var md = new StringBuilder();
         md.AppendLine("# Fan-out benchmark: AspireSse vs nginx + nchan vs SignalR + Redis, and the bare-send floor").AppendLine();
@@ -47,6 +49,7 @@ public static class MarkdownReport
         }
 
         AppendTargets(md, rows);
+        AppendStorms(md, storms ?? []);
 
         if (figures.Count > 0)
         {
@@ -126,6 +129,29 @@ public static class MarkdownReport
 
         void Target(string what, string measured, bool met) =>
             md.AppendLine(Invariant($"| {what} | {measured} | {(met ? "met" : "**not met**")} |"));
+    }
+
+    private static void AppendStorms(StringBuilder md, IReadOnlyList<StormResult> storms)
+    {
+        if (storms.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine().AppendLine("## Reconnect storm").AppendLine();
+        md.AppendLine("Every client on one shared port over the replicas, 1 tick/s; the replica holding the most streams is stopped and its clients reconnect with `Last-Event-ID`, as EventSource does, after the jittered `retry:` it was told. All live after: from the stop until every stream was open again (sampled every 250 ms); latest return: the most any client took beyond the `retry:` it was told (the reconnect itself, and any refusal and retry). Redis commands per resume: commands over the storm beyond an equally long quiet stretch just before it, per reconnect. p99 of the clients that never had to reconnect, over the storm.").AppendLine();
+        md.AppendLine("| stopped by | clients | replicas | its streams | moved | reconnects | all live after | jittered retry | latest return beyond its retry | Redis commands / resume | Redis CPU ms (quiet) | p99 unmoved ms | survivors' peak RSS MB | lost | duplicated or reordered | dropped |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var s in storms)
+        {
+            md.AppendLine(Invariant(
+                $"| {(s.Kind == StormKind.Kill ? "SIGKILL" : "SIGTERM (drain)")} | {s.Clients:N0} | {s.Replicas} | {s.VictimClients:N0} | {s.Moved:N0} | {s.Reconnects:N0} | {F(s.SecondsToAllLive, 1)} s | ≤ {F(s.JitteredRetrySeconds, 1)} s | {F(s.LatestReturnMs, 0)} ms | {F(s.RedisCommandsPerResume, 3)} | {F(s.RedisCpuMs, 0)} ({F(s.RedisQuietCpuMs, 0)}) | {F(s.UnmovedP99Ms, 1)} | {F(s.SurvivorPeakRssBytes / 1048576.0, 0)} | {s.EventsLost:N0} | {s.Duplicates:N0} | {s.ConnectionsDropped} |"));
+        }
+
+        foreach (var s in storms.Where(s => s.Error is not null))
+        {
+            md.AppendLine().AppendLine(Invariant($"- storm ({s.Kind}): {s.Error}"));
+        }
     }
 
     /// <summary>nchan's configuration that did the most deliveries per CPU-second at <paramref name="clients"/>.</summary>

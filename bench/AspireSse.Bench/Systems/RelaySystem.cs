@@ -11,14 +11,17 @@ namespace AspireSse.Bench.Systems;
 /// proxy in between (Aspire's would be measured too).
 /// </summary>
 /// <param name="environment">Extra settings for the WebFrontend, to compare configurations.</param>
-public sealed class RelaySystem(OutputSink output, IReadOnlyDictionary<string, string?>? environment = null)
+/// <param name="replicas">Replicas to run whatever the client count (the reconnect storm), or null for as many as it needs.</param>
+/// <param name="reconnect">Clients reopen a stream that ends, with <c>Last-Event-ID</c> (the reconnect storm).</param>
+public sealed class RelaySystem(OutputSink output, IReadOnlyDictionary<string, string?>? environment = null,
+    int? replicas = null, bool reconnect = false)
     : SystemUnderTest("aspiresse", output)
 {
     private readonly List<ServiceProcess> _replicas = [];
     private Uri? _url;
 
     public override LoadTarget Target => new(ClientProtocol.ServerSentEvents,
-        new Uri(_url ?? throw new InvalidOperationException("The WebFrontend has not started."), "/events"));
+        new Uri(_url ?? throw new InvalidOperationException("The WebFrontend has not started."), "/events"), Reconnect: reconnect);
 
     public override string Configuration => _replicas.Count == 1 ? "1 replica" : $"{_replicas.Count} replicas on one port";
 
@@ -42,7 +45,7 @@ public sealed class RelaySystem(OutputSink output, IReadOnlyDictionary<string, s
 
         var shared = FreePort.Next();
         _url = new Uri($"http://127.0.0.1:{shared}");
-        for (var i = 1; i <= ProcessesFor(clients); i++)
+        for (var i = 1; i <= (replicas ?? ProcessesFor(clients)); i++)
         {
             var replica = ServiceProcesses.CreateWebFrontend(Redis, $"webfrontend-{i}", settings, Output, shared);
             _replicas.Add(replica);

@@ -23,6 +23,18 @@ public abstract class SystemUnderTest(string name, OutputSink output) : IAsyncDi
 
     protected RedisServer Redis => _redis ?? throw new InvalidOperationException("The system has not started.");
 
+    /// <summary>Commands the system's Redis has processed so far, and the CPU time it has used.</summary>
+    public async Task<(long Commands, TimeSpan Cpu)> RedisCountersAsync()
+    {
+        var options = ConfigurationOptions.Parse(Redis.ConnectionString);
+        options.AllowAdmin = true;
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        var info = await redis.GetServers()[0].InfoAsync("stats");
+        var commands = info.SelectMany(g => g).First(p => p.Key == "total_commands_processed").Value;
+        var cpu = Redis.Pid is { } pid ? Measurement.ProcessSample.Read([pid]).Cpu : TimeSpan.Zero;
+        return (long.Parse(commands, CultureInfo.InvariantCulture), cpu);
+    }
+
     /// <summary>Where clients connect.</summary>
     public abstract LoadTarget Target { get; }
 
