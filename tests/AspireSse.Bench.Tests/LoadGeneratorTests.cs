@@ -69,4 +69,31 @@ public sealed class LoadGeneratorTests
         Assert.Equal(0, result.Duplicates);
         Assert.Equal(0, result.ConnectionsDropped);
     }
+
+    [Fact]
+    public async Task AStormOfThreeReplicasOnOnePortMovesTheKilledReplicasClientsWithNothingLostOrRepeated()
+    {
+        var settings = new RunSettings
+        {
+            TicksPerSecond = 10,
+            Warmup = TimeSpan.FromSeconds(1),
+            CatchUpLimit = Eventually.Timeout,
+        };
+
+        var storm = await StormRun.RunAsync(StormKind.Kill, clients: 150, replicas: 3, settings, static (_, _) => { }, static _ => { },
+            Cancellation);
+
+        Assert.Null(storm.Error);
+        // The kernel spreads 150 connections over three listeners: the fullest holds at least a third.
+        Assert.InRange(storm.VictimClients, 50, 150);
+        Assert.Equal(storm.VictimClients, storm.Moved);
+        Assert.True(double.IsFinite(storm.SecondsToAllLive), "every client was live again");
+        Assert.True(storm.FinalSequence > 0);
+        Assert.Equal(0, storm.EventsLost);
+        Assert.Equal(0, storm.Duplicates);
+        Assert.Equal(0, storm.ConnectionsDropped);
+        Assert.Contains(storm.Timeline, s => s.Open < 150);
+        Assert.Equal(150, storm.Timeline[^1].Open);
+        Assert.True(storm.SurvivorPeakRssBytes > 0, "the survivors' memory was read from /proc");
+    }
 }
