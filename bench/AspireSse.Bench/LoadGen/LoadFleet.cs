@@ -47,8 +47,8 @@ public sealed class LoadFleet : IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens <paramref name="count"/> more connections, split evenly over the processes (each at most
-    /// <paramref name="parallelism"/> / processes connecting at once), and waits until every one is open.
+    /// Opens <paramref name="count"/> more connections, split evenly over the processes (each with at most
+    /// <paramref name="parallelism"/> connecting at once), and waits until every one is open.
     /// </summary>
     public async Task ConnectAsync(int count, int parallelism, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -63,7 +63,6 @@ public sealed class LoadFleet : IAsyncDisposable
             throw new InvalidOperationException($"{count} more clients do not fit in {_workers.Count} process(es) of {ClientsPerProcess}.");
         }
 
-        var each = Math.Max(1, parallelism / _workers.Count);
         var seconds = (int)Math.Ceiling(timeout.TotalSeconds);
         await Task.WhenAll(_workers.Select((worker, i) => ConnectOneAsync(worker, shares[i])));
 
@@ -71,7 +70,7 @@ public sealed class LoadFleet : IAsyncDisposable
         {
             if (share > 0)
             {
-                await worker.SendAsync(Invariant($"connect {share} {each} {seconds}"), cancellationToken);
+                await worker.SendAsync(Invariant($"connect {share} {parallelism} {seconds}"), cancellationToken);
                 worker.Connections += share;
             }
         }

@@ -29,11 +29,13 @@ public static class BenchmarkRun
             var few = Math.Min(BaselineClients, clients / 2);
             await load.ConnectAsync(few, settings.ConnectParallelism, settings.StartTimeout, cancellationToken);
             var baseline = await SettledAsync(system, settings, cancellationToken);
+            var slabBaseline = ProcessSample.KernelSlabBytes();
             var connectTimeout = settings.StartTimeout + TimeSpan.FromMilliseconds(clients * 10);
             var connecting = Stopwatch.StartNew();
             await load.ConnectAsync(clients - few, settings.ConnectParallelism, connectTimeout, cancellationToken);
             log($"{system.Name} ({system.Configuration}): {clients} clients connected in {connecting.Elapsed.TotalSeconds:F1} s from {load.Processes} load process(es)");
             var idle = await SettledAsync(system, settings, cancellationToken);
+            var slabIdle = ProcessSample.KernelSlabBytes();
 
             await system.StartTicksAsync(settings.TickInterval, settings.StartTimeout, cancellationToken);
             await Task.Delay(settings.Warmup, cancellationToken);
@@ -79,6 +81,7 @@ public static class BenchmarkRun
                 BaselinePssBytes = baseline.PssBytes,
                 IdlePssBytes = idle.PssBytes,
                 LoadedRssBytes = after.RssBytes,
+                KernelBytesPerConnection = (double)(slabIdle - slabBaseline) / (clients - few),
                 WireBytesPerEvent = delivered == 0 ? double.NaN : (double)bytes / delivered,
                 EventsPerWrite = writesBefore is { } w0 && writesAfter is { } w1 && w1.Writes > w0.Writes
                     ? (double)(w1.Events - w0.Events) / (w1.Writes - w0.Writes)

@@ -32,6 +32,12 @@ public readonly record struct ProcessSample(TimeSpan Cpu, long RssBytes, long Ps
         return new ProcessSample(TimeSpan.FromSeconds((double)ticks / ClockTicksPerSecond), rss, pss);
     }
 
+    /// <summary>
+    /// The kernel's own memory (/proc/meminfo <c>Slab</c>): socket structures and TCP state live there,
+    /// outside any process's RSS. Machine-wide, so it counts both ends of every loopback connection.
+    /// </summary>
+    public static long KernelSlabBytes() => KilobytesField("/proc/meminfo", "Slab:") * 1024;
+
     /// <summary>The process and its direct children (nginx's master and its workers).</summary>
     public static IReadOnlyList<int> WithChildren(int pid)
     {

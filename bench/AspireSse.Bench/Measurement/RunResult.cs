@@ -35,6 +35,12 @@ public sealed record RunResult
     public required long BaselinePssBytes { get; init; }
     public required long IdlePssBytes { get; init; }
 
+    /// <summary>
+    /// Kernel slab memory per further client, machine-wide (both ends of its loopback connection): what a
+    /// connection costs outside every process, for sizing.
+    /// </summary>
+    public double KernelBytesPerConnection { get; init; } = double.NaN;
+
     /// <summary>Server RSS at the end of the measurement window, with ticks flowing.</summary>
     public required long LoadedRssBytes { get; init; }
 

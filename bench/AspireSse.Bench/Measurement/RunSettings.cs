@@ -11,7 +11,7 @@ public sealed record RunSettings
     /// <summary>CPU, deliveries and latency are taken over this window.</summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Connections opening at once.</summary>
+    /// <summary>Connections opening at once, per load-generator process.</summary>
     public int ConnectParallelism { get; init; } = 100;
 
     /// <summary>Memory counts as settled when it moved less than this over <see cref="SettleQuiet"/>.</summary>

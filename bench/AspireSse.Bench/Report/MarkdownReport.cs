@@ -49,6 +49,7 @@ public static class MarkdownReport
         }
 
         AppendTargets(md, rows);
+        AppendSizing(md, rows);
         AppendStorms(md, storms ?? []);
 
         if (figures.Count > 0)
@@ -129,6 +130,27 @@ public static class MarkdownReport
 
         void Target(string what, string measured, bool met) =>
             md.AppendLine(Invariant($"| {what} | {measured} | {(met ? "met" : "**not met**")} |"));
+    }
+
+    /// <summary>What ours needed at each client count: for sizing a deployment from this run.</summary>
+    private static void AppendSizing(StringBuilder md, IReadOnlyList<SummaryRow> rows)
+    {
+        var ours = rows.Where(r => r.System == Ours && double.IsFinite(r.CoresInUse)).OrderBy(r => r.Clients).ToList();
+        if (ours.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine().AppendLine("## Sizing (ours)").AppendLine();
+        md.AppendLine("Cores in use: the replicas' CPU-seconds per second in the window, at this run's tick rate. Kernel memory: the machine's slab memory (socket and TCP state, in no process's RSS) per further client, counting both ends of its loopback connection.").AppendLine();
+        md.AppendLine("| clients | replicas | cores in use | idle RSS, all replicas | per replica | kernel KB / conn (both ends) |");
+        md.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: |");
+        foreach (var r in ours)
+        {
+            var replicas = int.TryParse(r.Configuration.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 1;
+            md.AppendLine(Invariant(
+                $"| {r.Clients:N0} | {r.Configuration} | {F(r.CoresInUse, 2)} | {F(r.IdleRssMegabytes, 0)} MB | {F(r.IdleRssMegabytes / replicas, 0)} MB | {F(r.KernelKilobytesPerConnection, 2)} |"));
+        }
     }
 
     private static void AppendStorms(StringBuilder md, IReadOnlyList<StormResult> storms)

@@ -22,6 +22,15 @@ public sealed record SummaryRow(
     string? Error,
     string Configuration = "")
 {
+    /// <summary>Cores the server kept busy in the window (CPU-seconds per second), for sizing; not read back from a report.</summary>
+    public double CoresInUse { get; init; } = double.NaN;
+
+    /// <summary>The server's RSS (all its processes) with every client connected, idle, in MB.</summary>
+    public double IdleRssMegabytes { get; init; } = double.NaN;
+
+    /// <summary>Kernel slab memory per further client, machine-wide (both ends of the loopback connection).</summary>
+    public double KernelKilobytesPerConnection { get; init; } = double.NaN;
+
 
     public static IReadOnlyList<SummaryRow> From(IEnumerable<RunResult> results) =>
         results.GroupBy(r => (r.System, r.Clients))
@@ -42,7 +51,12 @@ public sealed record SummaryRow(
                 g.Sum(r => r.EventsExpected),
                 g.Sum(r => r.ConnectionsDropped),
                 g.Select(r => r.Error).FirstOrDefault(e => e is not null),
-                g.Select(r => r.Configuration).FirstOrDefault(c => c.Length > 0) ?? ""))
+                g.Select(r => r.Configuration).FirstOrDefault(c => c.Length > 0) ?? "")
+            {
+                CoresInUse = Median(g.Select(r => r.CpuSeconds / r.WindowSeconds)),
+                IdleRssMegabytes = Median(g.Select(r => r.IdleRssBytes == 0 ? double.NaN : r.IdleRssBytes / 1048576.0)),
+                KernelKilobytesPerConnection = Median(g.Select(r => r.KernelBytesPerConnection / 1024)),
+            })
             .ToList();
 
     private static double Median(IEnumerable<double> values)
