@@ -45,7 +45,7 @@ public sealed class ReconnectStormTests
         var killedAt = Stopwatch.GetTimestamp();
         await run.System.KillAsync(killed, Cancellation);
 
-        var report = await run.WaitForRecoveryAsync(Cancellation);
+        var report = await run.WaitForRecoveryAsync(Cancellation, beyond: 10);
         var after = await ReplaysAsync(survivors);
         var (window, history) = (after.Window - before.Window, after.History - before.History);
         var resumes = moved.Select(c => ResumedAfter(c, killedAt)).ToList();
