@@ -42,6 +42,7 @@ public sealed class ReconnectStormTests
         var survivors = replicas.Where(r => r != killed).ToList();
         var before = await ReplaysAsync(survivors);
 
+        var lag = Median(run.Clients.Select(c => LagOfLastTick(c, Stopwatch.GetTimestamp())));
         var killedAt = Stopwatch.GetTimestamp();
         await run.System.KillAsync(killed, Cancellation);
 
@@ -53,6 +54,7 @@ public sealed class ReconnectStormTests
         var allLive = liveAgain.Max();
         report.Publish(run.Scenario("reconnect-storm"),
             $"replicas={replicas.Count} moved={moved.Count} all-live-after={allLive.TotalMilliseconds:F0}ms " +
+            $"(lag of a live tick before the kill {lag:F0}ms median) " +
             $"(bound {LiveAgainWithin.TotalMilliseconds:F0}ms, median {Median(liveAgain):F0}ms; " +
             $"hello after {Median(resumes.Select(r => r.Hello)):F0}ms median, {resumes.Max(r => r.Hello).TotalMilliseconds:F0}ms max) " +
             $"replays window/history={window}/{history} redis-reads-per-resume={(double)history / Math.Max(1, window + history):F3} " +
@@ -79,6 +81,17 @@ public sealed class ReconnectStormTests
         Assert.True(events.Count > 0, "the client opened a stream after the kill");
         var live = events.First(e => e.Type == "tick" && !e.Json.GetProperty("replayed").GetBoolean());
         return (Stopwatch.GetElapsedTime(killedAt, events[0].ReceivedAt), Stopwatch.GetElapsedTime(killedAt, live.ReceivedAt));
+    }
+
+    /// <summary>
+    /// How late the client's last tick before <paramref name="now"/> arrived after its publish: how far
+    /// behind the loaded machine runs, which every time measured here includes.
+    /// </summary>
+    private static TimeSpan LagOfLastTick(SseTestClient client, long now)
+    {
+        var last = client.Ticks[^1];
+        var receivedAt = DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(last.ReceivedAt, now);
+        return receivedAt - last.Json.GetProperty("publishedAt").GetDateTimeOffset();
     }
 
     private static double Median(IEnumerable<TimeSpan> times) => times.Order().ElementAt(times.Count() / 2).TotalMilliseconds;
