@@ -79,6 +79,24 @@ public sealed class ResumeTests
     [Theory]
     [InlineData(FastPathMode.On)]
     [InlineData(FastPathMode.Off)]
+    public async Task AResumeFromFurtherBackThanTheRecentTicksIsReplayedFromTheHistoryStream(FastPathMode fastPath)
+    {
+        await using var harness = await StartAsync(fastPath, extra: new() { ["TickStream__RecentTicks"] = "4" });
+        var frontend = harness.Services[^1];
+        var (epoch, _) = await PositionAsync(harness, atLeast: 20);
+
+        await using var client = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation, lastEventId: $"{epoch}-3");
+        var ticks = (await client.WaitForTicksAsync(20, Eventually.Timeout, Cancellation)).Where(e => e.Type == "tick").ToList();
+
+        Assert.Equal(4, ticks[0].Sequence);
+        Assert.Null(TickSequence.FirstBreak([.. ticks.Select(t => t.Sequence)]));
+        var replays = (await StreamPath.StatsAsync(frontend, Cancellation)).GetProperty("replays");
+        Assert.Equal((0, 1), (replays.GetProperty("window").GetInt64(), replays.GetProperty("history").GetInt64()));
+    }
+
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
     public async Task QueryParameterResumesAFirstConnection(FastPathMode fastPath)
     {
         await using var harness = await StartAsync(fastPath);
