@@ -24,8 +24,14 @@ public static class SseMetrics
     /// <summary>Counter, WebFrontend: clients disconnected because their queue was full.</summary>
     public const string SlowClientsCut = "aspiresse.sse.clients.cut";
 
-    /// <summary>Counter, WebFrontend: ticks written from the history stream to clients that resumed.</summary>
+    /// <summary>Counter, WebFrontend: ticks replayed to clients that resumed, from memory or the history stream (see <see cref="Replays"/>).</summary>
     public const string EventsReplayed = "aspiresse.sse.events.replayed";
+
+    /// <summary>
+    /// Counter, WebFrontend: resumes replayed; <see cref="ReplaySourceTag"/> says where from: <c>window</c>
+    /// (this replica's recent ticks, no Redis read) or <c>history</c> (the history stream in Redis).
+    /// </summary>
+    public const string Replays = "aspiresse.sse.replays";
 
     /// <summary>
     /// Histogram ({event}), WebFrontend: events sent to a client in one write. Its count is the
@@ -44,6 +50,9 @@ public static class SseMetrics
 
     /// <summary>The <see cref="TicksRelayed"/> tag saying whether a tick came live or was filled in from history.</summary>
     public const string RelaySourceTag = "aspiresse.relay.source";
+
+    /// <summary>The <see cref="Replays"/> tag, also set on the replay span: <c>window</c> or <c>history</c>.</summary>
+    public const string ReplaySourceTag = "aspiresse.replay.source";
 
     /// <summary>The <see cref="StreamsOpened"/> tag, also set on the span that opened the stream.</summary>
     public const string StreamPathTag = "aspiresse.sse.path";

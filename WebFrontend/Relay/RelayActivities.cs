@@ -95,8 +95,12 @@ public static class RelayActivities
         }
     }
 
-    public static void EndReplay(Activity? replay, int replayed) =>
+    /// <summary>Ends a replay's tags: how many ticks, and where from (<see cref="ReplaySource"/>).</summary>
+    public static void EndReplay(Activity? replay, int replayed, string source)
+    {
         replay?.SetTag("messaging.batch.message_count", replayed);
+        replay?.SetTag(SseMetrics.ReplaySourceTag, source);
+    }
 
     private static ActivityContext? PublishContext(Tick tick) =>
         ActivityContext.TryParse(tick.TraceParent, tick.TraceState, isRemote: true, out var context) ? context : null;

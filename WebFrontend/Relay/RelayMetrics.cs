@@ -8,12 +8,15 @@ public sealed class RelayMetrics
 {
     private static readonly KeyValuePair<string, object?> Live = new(SseMetrics.RelaySourceTag, "live");
     private static readonly KeyValuePair<string, object?> Backfill = new(SseMetrics.RelaySourceTag, "backfill");
+    private static readonly KeyValuePair<string, object?> FromWindow = new(SseMetrics.ReplaySourceTag, ReplaySource.Window);
+    private static readonly KeyValuePair<string, object?> FromHistory = new(SseMetrics.ReplaySourceTag, ReplaySource.History);
 
     private readonly Counter<long> _relayed;
     private readonly UpDownCounter<long> _clients;
     private readonly Histogram<double> _latency;
     private readonly Counter<long> _cut;
     private readonly Counter<long> _replayed;
+    private readonly Counter<long> _replays;
     private readonly Histogram<int> _eventsPerWrite;
     private readonly Counter<long> _opened;
     private long _openedBelowHttp;
@@ -21,6 +24,8 @@ public sealed class RelayMetrics
     private long _openedOnPipe;
     private long _writes;
     private long _eventsWritten;
+    private long _replaysFromWindow;
+    private long _replaysFromHistory;
 
     public RelayMetrics(IMeterFactory meterFactory)
     {
@@ -34,7 +39,8 @@ public sealed class RelayMetrics
                 HistogramBucketBoundaries = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000],
             });
         _cut = meter.CreateCounter<long>(SseMetrics.SlowClientsCut, "{client}", "Clients disconnected because their queue was full");
-        _replayed = meter.CreateCounter<long>(SseMetrics.EventsReplayed, "{tick}", "Ticks replayed from history to resuming clients");
+        _replayed = meter.CreateCounter<long>(SseMetrics.EventsReplayed, "{tick}", "Ticks replayed to resuming clients");
+        _replays = meter.CreateCounter<long>(SseMetrics.Replays, "{replay}", "Resumes replayed, by where the missed ticks came from");
         _eventsPerWrite = meter.CreateHistogram(SseMetrics.EventsPerWrite, "{event}", "Live events sent to a client in one write",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
         _opened = meter.CreateCounter<long>(SseMetrics.StreamsOpened, "{stream}", "Streams opened, by how they are written");
@@ -77,6 +83,16 @@ public sealed class RelayMetrics
         }
     }
 
+    /// <summary>Resumes replayed since the process started, by where from (see <see cref="ReplaySource"/>).</summary>
+    public ReplaysCount Replays => new(Interlocked.Read(ref _replaysFromWindow), Interlocked.Read(ref _replaysFromHistory));
+
+    /// <summary>One resume replayed, from the window alone or (<paramref name="fromHistory"/>) with reads of the history stream.</summary>
+    public void ReplayServed(bool fromHistory)
+    {
+        _replays.Add(1, fromHistory ? FromHistory : FromWindow);
+        Interlocked.Increment(ref fromHistory ? ref _replaysFromHistory : ref _replaysFromWindow);
+    }
+
     /// <summary>Writes of live events to clients since the process started (also exported as a histogram).</summary>
     public long Writes => Interlocked.Read(ref _writes);
 
@@ -93,6 +109,9 @@ public sealed class RelayMetrics
     public void Delivered(DateTimeOffset publishedAt, DateTimeOffset writtenAt) =>
         _latency.Record((writtenAt - publishedAt).TotalMilliseconds);
 }
+
+/// <summary>Resumes replayed from this replica's recent ticks alone, and those that read the history stream in Redis.</summary>
+public sealed record ReplaysCount(long Window, long History);
 
 /// <summary>Streams opened on each path: below HTTP, on the socket from the HTTP pipeline, through Kestrel's pipe.</summary>
 public sealed record StreamsOpenedCount(long Connection, long Socket, long Pipe);

@@ -15,6 +15,7 @@ namespace AspireSse.WebFrontend.Relay;
 /// </remarks>
 public sealed partial class TickBroadcaster(
     TickEvents events,
+    RecentTicks recent,
     IOptions<TickStreamOptions> options,
     RelayMetrics metrics,
     ILogger<TickBroadcaster> logger)
@@ -125,6 +126,7 @@ public sealed partial class TickBroadcaster(
         lock (_gate)
         {
             _position = new TickPosition(epoch, lastSequence);
+            recent.Clear();
         }
     }
 
@@ -138,6 +140,7 @@ public sealed partial class TickBroadcaster(
         {
             var previous = _position.Epoch;
             _position = new TickPosition(epoch, lastSequence);
+            recent.Clear();
             if (previous is not null && previous != epoch)
             {
                 LogNewEpoch(previous, epoch);
@@ -160,6 +163,8 @@ public sealed partial class TickBroadcaster(
             }
 
             _position = new TickPosition(tick.Epoch, tick.Sequence);
+            // Under the gate, so a client connecting now finds every tick up to its start in the window.
+            recent.Add(tick);
             return EnqueueToAll(item);
         }
     }

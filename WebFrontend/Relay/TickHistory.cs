@@ -43,23 +43,22 @@ public sealed partial class TickHistory(IConnectionMultiplexer redis, ILogger<Ti
         return first.Length == 0 ? null : SequenceOf((string)first[0].Id!);
     }
 
-    /// <summary>Retained ticks from <paramref name="from"/> to <paramref name="to"/>, in order.</summary>
-    public async IAsyncEnumerable<Tick> ReadAsync(long from, long to, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Retained ticks from <paramref name="from"/> to <paramref name="to"/>, in order; each page read
+    /// waits for a place in <paramref name="limit"/> when one is given.
+    /// </summary>
+    public async IAsyncEnumerable<Tick> ReadAsync(long from, long to, HistoryReadLimit? limit = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var db = redis.GetDatabase();
         var next = from;
         while (next <= to)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var page = (RedisResult[])(await db.ScriptEvaluateAsync(ReadReleasedScript, new
-            {
-                published = TickRedisKeys.Published,
-                counter = TickRedisKeys.Counter,
-                stream = TickRedisKeys.Stream,
-                from = next,
-                to,
-                count = PageSize,
-            }))!;
+            var start = next;
+            var page = limit is null
+                ? await ReadPageAsync(db, start, to)
+                : await limit.RunAsync(() => ReadPageAsync(db, start, to), cancellationToken);
             if (page.Length == 0)
             {
                 yield break;
@@ -77,6 +76,17 @@ public sealed partial class TickHistory(IConnectionMultiplexer redis, ILogger<Ti
             }
         }
     }
+
+    private static async Task<RedisResult[]> ReadPageAsync(IDatabase db, long from, long to) =>
+        (RedisResult[])(await db.ScriptEvaluateAsync(ReadReleasedScript, new
+        {
+            published = TickRedisKeys.Published,
+            counter = TickRedisKeys.Counter,
+            stream = TickRedisKeys.Stream,
+            from,
+            to,
+            count = PageSize,
+        }))!;
 
     private Tick? Parse(string id, RedisResult[] fields)
     {

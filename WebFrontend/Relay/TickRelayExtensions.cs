@@ -23,6 +23,8 @@ public static class TickRelayExtensions
             ReplicaIdentity.FromEnvironment(builder.Configuration["OTEL_RESOURCE_ATTRIBUTES"]));
         builder.Services.AddSingleton<RelayMetrics>();
         builder.Services.AddSingleton<TickEvents>();
+        builder.Services.AddSingleton<RecentTicks>();
+        builder.Services.AddSingleton<HistoryReadLimit>();
         builder.Services.AddSingleton<TickBroadcaster>();
         builder.Services.AddSingleton<RelayStatus>();
         builder.Services.AddSingleton<TickHistory>();

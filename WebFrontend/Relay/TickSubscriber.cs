@@ -94,7 +94,7 @@ public sealed partial class TickSubscriber(
                 return;
             case TickOrder.Gap:
                 var filled = 0;
-                await foreach (var missed in history.ReadAsync(last.Sequence + 1, tick.Sequence - 1, cancellationToken))
+                await foreach (var missed in history.ReadAsync(last.Sequence + 1, tick.Sequence - 1, cancellationToken: cancellationToken))
                 {
                     if (broadcaster.Position.Of(missed) == TickOrder.Next)
                     {

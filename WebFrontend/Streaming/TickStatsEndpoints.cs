@@ -26,7 +26,7 @@ public static class TickStatsEndpoints
         context.Response.Headers.CacheControl = "no-store";
         return TypedResults.Json(
             new TickStreamStats(replica.Id, broadcaster.ClientCount, broadcaster.Epoch, broadcaster.LastSequence,
-                metrics.Writes, metrics.EventsWritten, metrics.Opened),
+                metrics.Writes, metrics.EventsWritten, metrics.Opened, metrics.Replays),
             TickStatsJsonContext.Default.TickStreamStats);
     }
 }

@@ -6,7 +6,7 @@ namespace AspireSse.WebFrontend.Streaming;
 
 /// <summary>
 /// Writes one client's stream, whichever way it was opened: <c>hello</c>, then (when resuming) the
-/// missed ticks from the history stream, then the live events — with a cursor so the seam between
+/// missed ticks from this replica's recent ticks or the history stream, then the live events — with a cursor so the seam between
 /// replay and live has no gap and no duplicate.
 /// </summary>
 /// <remarks>
@@ -17,7 +17,13 @@ namespace AspireSse.WebFrontend.Streaming;
 /// pipe, whose own buffer takes single events until it fills) (test
 /// <c>EventsQueuedBehindASlowReaderLeaveTogetherInOneWrite</c> reports the counts).
 /// </remarks>
-internal sealed class TickStreamWriter(TickEvents events, TickHistory history, RelayMetrics metrics, TimeProvider time)
+internal sealed class TickStreamWriter(
+    TickEvents events,
+    TickHistory history,
+    RecentTicks recent,
+    HistoryReadLimit historyReads,
+    RelayMetrics metrics,
+    TimeProvider time)
 {
     // Replayed history is flushed in chunks, so a long replay starts arriving before it is all read.
     private const int ReplayFlushEvery = 64;
@@ -69,7 +75,7 @@ internal sealed class TickStreamWriter(TickEvents events, TickHistory history, R
             if (!sameEpoch)
             {
                 // An id from an earlier epoch: nothing of it is comparable, so start over at the oldest.
-                var oldest = await history.OldestAsync() ?? client.StartSequence + 1;
+                var oldest = await historyReads.RunAsync(history.OldestAsync, cancellationToken) ?? client.StartSequence + 1;
                 output.Write(events.Reset(epoch, oldest, client.StartSequence, "epoch").Frame);
                 cursor = oldest - 1;
             }
@@ -123,7 +129,8 @@ internal sealed class TickStreamWriter(TickEvents events, TickHistory history, R
     }
 
     /// <summary>
-    /// Writes the retained ticks after <paramref name="cursor"/> up to where the live queue starts.
+    /// Writes the ticks after <paramref name="cursor"/> up to where the live queue starts: from this
+    /// replica's recent ticks while they hold the next one, and the rest from the history stream.
     /// Wherever the history no longer holds the next tick (it was trimmed before or during the
     /// replay) the client gets a <c>reset</c> naming where the stream really continues, so a jump
     /// is never silent.
@@ -134,37 +141,53 @@ internal sealed class TickStreamWriter(TickEvents events, TickHistory history, R
     {
         var replayed = 0;
         using var replay = RelayActivities.StartReplay(resume);
-        await foreach (var tick in history.ReadAsync(cursor + 1, client.StartSequence, cancellationToken))
+        while (cursor < client.StartSequence && recent.Find(epoch, cursor + 1) is { } kept)
         {
-            var order = new TickPosition(epoch, cursor).Of(tick);
-            if (order is TickOrder.Duplicate or TickOrder.OtherEpoch)
-            {
-                continue;
-            }
-
-            if (order == TickOrder.Gap)
-            {
-                output.Write(events.Reset(epoch, tick.Sequence, client.StartSequence, "history").Frame);
-            }
-
-            cursor = tick.Sequence;
-            RelayActivities.AddReplayed(replay, tick, ++replayed);
-            output.Write(events.Tick(tick, replayed: true).Frame);
+            cursor++;
+            RelayActivities.AddReplayed(replay, kept.Tick, ++replayed);
+            output.Write(kept.Replayed(events).Frame);
             if (replayed % ReplayFlushEvery == 0 && !await output.FlushAsync(cancellationToken))
             {
                 return -1;
             }
         }
 
-        if (cursor < client.StartSequence)
+        var fromHistory = cursor < client.StartSequence;
+        if (fromHistory)
         {
-            // Everything the client missed is gone: it continues with the live ticks.
-            output.Write(events.Reset(epoch, client.StartSequence + 1, client.StartSequence, "history").Frame);
-            cursor = client.StartSequence;
+            await foreach (var tick in history.ReadAsync(cursor + 1, client.StartSequence, historyReads, cancellationToken))
+            {
+                var order = new TickPosition(epoch, cursor).Of(tick);
+                if (order is TickOrder.Duplicate or TickOrder.OtherEpoch)
+                {
+                    continue;
+                }
+
+                if (order == TickOrder.Gap)
+                {
+                    output.Write(events.Reset(epoch, tick.Sequence, client.StartSequence, "history").Frame);
+                }
+
+                cursor = tick.Sequence;
+                RelayActivities.AddReplayed(replay, tick, ++replayed);
+                output.Write(events.Tick(tick, replayed: true).Frame);
+                if (replayed % ReplayFlushEvery == 0 && !await output.FlushAsync(cancellationToken))
+                {
+                    return -1;
+                }
+            }
+
+            if (cursor < client.StartSequence)
+            {
+                // Everything the client missed is gone: it continues with the live ticks.
+                output.Write(events.Reset(epoch, client.StartSequence + 1, client.StartSequence, "history").Frame);
+                cursor = client.StartSequence;
+            }
         }
 
-        RelayActivities.EndReplay(replay, replayed);
+        RelayActivities.EndReplay(replay, replayed, fromHistory ? ReplaySource.History : ReplaySource.Window);
         metrics.Replayed(replayed);
+        metrics.ReplayServed(fromHistory);
         return cursor;
     }
 }

@@ -139,6 +139,11 @@ public sealed class RunningSystem : IAsyncDisposable
             webFrontend.WithEnvironment(key, value);
         }
 
+        if (settings.WebFrontendReplicas is { } replicas)
+        {
+            webFrontend.WithAnnotation(new ReplicaAnnotation(replicas), ResourceAnnotationMutationBehavior.Replace);
+        }
+
         var project = webFrontend.Resource.GetProjectMetadata().ProjectPath;
         var redis = builder.CreateResourceBuilder(builder.Resources.OfType<IResourceWithConnectionString>().Single(r => r.Name == "redis"));
         foreach (var (name, extra) in settings.ExtraWebFrontends)

@@ -15,6 +15,9 @@ public sealed class SystemSettings
     /// <summary>Settings for every WebFrontend replica behind the shared URL.</summary>
     public Dictionary<string, string?> WebFrontend { get; } = [];
 
+    /// <summary>How many WebFrontend replicas run behind the shared URL; null keeps the AppHost's three.</summary>
+    public int? WebFrontendReplicas { get; set; }
+
     /// <summary>
     /// WebFrontends of the test's own, by resource name, each with its settings: not behind the shared
     /// URL, so only the test's clients reach them.

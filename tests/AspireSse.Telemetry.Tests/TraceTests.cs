@@ -109,7 +109,7 @@ public sealed class TraceTests
         var seen = await live.WaitUntilAsync(e => e.Count(x => x.Type == "tick") >= 10, TelemetryRun.Timeout, Cancellation);
         var ticks = seen.Where(e => e.Type == "tick").ToList();
 
-        // A client resuming on the other replica is sent what it missed from the history stream.
+        // A client resuming on the other replica is sent what it missed (from that replica's recent ticks).
         var resumed = await run.ConnectAsync(second, Cancellation, lastEventId: ticks[2].Id);
         var received = await resumed.WaitUntilAsync(
             e => e.Any(x => x.Type == "tick" && x.Sequence > ticks[^1].Sequence), TelemetryRun.Timeout, Cancellation);
@@ -154,7 +154,8 @@ public sealed class TraceTests
         var historyReads = replayTrace.Where(s => s.Scope == RedisInstrumentation).Select(s => s.Name).Distinct().Order().ToList();
         TestReport.Publish($"telemetry: replay on {second.InstanceId} trace {replay.TraceId} links={replay.Links.Count} " +
             $"to the publish spans of ticks {replayed[0]}..{replayed[^1]} (traces {publishes[0]!.TraceId}…); " +
-            $"redis in its trace: {(historyReads.Count == 0 ? "none" : string.Join(", ", historyReads))}");
+            $"redis in its trace: {(historyReads.Count == 0 ? "none" : string.Join(", ", historyReads))} " +
+            $"source={replay.Attribute(SseMetrics.ReplaySourceTag)}");
 
         // Ticks a replica missed on pub/sub are filled in from history.
         var killed = await SubscriptionGap.CreateAsync(await run.System.RedisAsync(Cancellation), () => run.System.Freeze(second),

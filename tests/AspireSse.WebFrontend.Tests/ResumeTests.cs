@@ -45,6 +45,9 @@ public sealed class ResumeTests
         Assert.Equal(last + 1, ticks[0].Sequence);
         Assert.Null(TickSequence.FirstBreak([.. ticks.Select(t => t.Sequence)]));
         Assert.True(ticks[0].Json.GetProperty("replayed").GetBoolean(), "missed ticks are marked as replayed");
+        // The replica relayed every tick the client missed, so it replayed them from memory.
+        var replays = (await StreamPath.StatsAsync(frontend, Cancellation)).GetProperty("replays");
+        Assert.Equal((1, 0), (replays.GetProperty("window").GetInt64(), replays.GetProperty("history").GetInt64()));
         Assert.False(ticks[^1].Json.GetProperty("replayed").GetBoolean(), "then the stream is live");
         Assert.Equal(openedBefore[StreamPath.Counted(path)] + 1, (await StreamPath.OpenedAsync(frontend, Cancellation))[StreamPath.Counted(path)]);
     }
@@ -54,7 +57,8 @@ public sealed class ResumeTests
     [InlineData(FastPathMode.Off)]
     public async Task TicksMissingFromHistoryDuringAReplayAreAnnouncedWithAReset(FastPathMode fastPath)
     {
-        await using var harness = await StartAsync(fastPath);
+        // The replica's recent ticks would still hold what is deleted below: this is about the history stream.
+        await using var harness = await StartAsync(fastPath, extra: HistoryOnly);
         var frontend = harness.Services[^1];
         var (epoch, _) = await PositionAsync(harness, atLeast: 20);
         // As if trimming had overtaken the replay: ticks 8 to 10 are gone from the stream.
@@ -70,6 +74,24 @@ public sealed class ResumeTests
         Assert.Equal("history", reset.GetProperty("reason").GetString());
         Assert.Equal(11, reset.GetProperty("oldest").GetInt64());
         Assert.Equal([11L, 12L], events.Skip(4).Take(2).Select(e => e.Sequence));
+    }
+
+    [Theory]
+    [InlineData(FastPathMode.On)]
+    [InlineData(FastPathMode.Off)]
+    public async Task AResumeFromFurtherBackThanTheRecentTicksIsReplayedFromTheHistoryStream(FastPathMode fastPath)
+    {
+        await using var harness = await StartAsync(fastPath, extra: new() { ["TickStream__RecentTicks"] = "4" });
+        var frontend = harness.Services[^1];
+        var (epoch, _) = await PositionAsync(harness, atLeast: 20);
+
+        await using var client = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation, lastEventId: $"{epoch}-3");
+        var ticks = (await client.WaitForTicksAsync(20, Eventually.Timeout, Cancellation)).Where(e => e.Type == "tick").ToList();
+
+        Assert.Equal(4, ticks[0].Sequence);
+        Assert.Null(TickSequence.FirstBreak([.. ticks.Select(t => t.Sequence)]));
+        var replays = (await StreamPath.StatsAsync(frontend, Cancellation)).GetProperty("replays");
+        Assert.Equal((0, 1), (replays.GetProperty("window").GetInt64(), replays.GetProperty("history").GetInt64()));
     }
 
     [Theory]
@@ -93,7 +115,8 @@ public sealed class ResumeTests
     [InlineData(FastPathMode.Off)]
     public async Task IdOlderThanTheRetainedHistoryGetsAResetAndContinuesFromTheOldest(FastPathMode fastPath)
     {
-        await using var harness = await StartAsync(fastPath, historyLength: "10", interval: "00:00:00.005");
+        // Recent ticks the replica kept would outlast the history trimmed to 10 (and be replayed).
+        await using var harness = await StartAsync(fastPath, historyLength: "10", interval: "00:00:00.005", extra: HistoryOnly);
         var frontend = harness.Services[^1];
         var (epoch, _) = await PositionAsync(harness, atLeast: 400);
 
@@ -267,6 +290,9 @@ public sealed class ResumeTests
     }
 
     private static Uri Events(ServiceProcess frontend) => new(frontend.Url, "/events");
+
+    // Every resume reads the history stream: no recent ticks are kept in memory.
+    private static Dictionary<string, string?> HistoryOnly => new() { ["TickStream__RecentTicks"] = "0" };
 
     private static async Task<(string Epoch, long Counter)> PositionAsync(ServiceHarness harness, long atLeast)
     {

@@ -177,7 +177,7 @@ public sealed class TickBroadcasterTests
     private static TickBroadcaster CreateBroadcaster(int capacity = 64, IMeterFactory? meters = null)
     {
         var options = Options.Create(new TickStreamOptions { ClientQueueCapacity = capacity });
-        var broadcaster = new TickBroadcaster(new TickEvents(new ReplicaIdentity("replica-under-test"), options), options,
+        var broadcaster = new TickBroadcaster(new TickEvents(new ReplicaIdentity("replica-under-test"), options), new RecentTicks(options), options,
             new RelayMetrics(meters ?? Meters),
             NullLogger<TickBroadcaster>.Instance);
         broadcaster.Initialize(Epoch, 0);
