@@ -20,7 +20,7 @@ public sealed class ReconnectStormTests
     // A client is told to come back after the reconnect delay plus up to as much again; the margin
     // is a busy two-core machine replaying to hundreds of streams and their proxy at once.
     private static readonly TimeSpan ReconnectDelay = TimeSpan.Parse(FaultRun.WebFrontendSettings["TickStream__ReconnectDelay"]!, CultureInfo.InvariantCulture);
-    private static readonly TimeSpan LiveAgainWithin = 2 * ReconnectDelay + TimeSpan.FromSeconds(8);
+    private static readonly TimeSpan LiveAgainWithin = 2 * ReconnectDelay + TimeSpan.FromSeconds(12);
 
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 

@@ -27,7 +27,7 @@ public sealed class SignalRClientConnection(LoadTarget target, LatencyHistogram 
         var url = Target.Url;
         if (source is not null)
         {
-            _socket.Bind(new IPEndPoint(source, 0));
+            LoadGenerator.BindFrom(_socket, source);
         }
 
         await _socket.ConnectAsync(new IPEndPoint(IPAddress.Parse(url.Host), url.Port), connectCancellation);

@@ -17,6 +17,8 @@ public static class BenchmarkRun
     /// </summary>
     private const int BaselineClients = 50;
 
+    private static readonly TimeSpan IdleCpuSpan = TimeSpan.FromSeconds(5);
+
     public static async Task<RunResult> RunAsync(SystemUnderTest system, int clients, int round, RunSettings settings,
         Action<string> log, CancellationToken cancellationToken)
     {
@@ -36,6 +38,11 @@ public static class BenchmarkRun
             log($"{system.Name} ({system.Configuration}): {clients} clients connected in {connecting.Elapsed.TotalSeconds:F1} s from {load.Processes} load process(es)");
             var idle = await SettledAsync(system, settings, cancellationToken);
             var slabIdle = ProcessSample.KernelSlabBytes();
+
+            // What the server spends with every client connected and nothing to send (timers, heartbeats, GC).
+            var quietFrom = ProcessSample.Read(system.ServerProcessIds());
+            await Task.Delay(IdleCpuSpan, cancellationToken);
+            var idleCores = (ProcessSample.Read(system.ServerProcessIds()).Cpu - quietFrom.Cpu) / IdleCpuSpan;
 
             await system.StartTicksAsync(settings.TickInterval, settings.StartTimeout, cancellationToken);
             await Task.Delay(settings.Warmup, cancellationToken);
@@ -82,6 +89,7 @@ public static class BenchmarkRun
                 IdlePssBytes = idle.PssBytes,
                 LoadedRssBytes = after.RssBytes,
                 KernelBytesPerConnection = (double)(slabIdle - slabBaseline) / (clients - few),
+                IdleCores = idleCores,
                 WireBytesPerEvent = delivered == 0 ? double.NaN : (double)bytes / delivered,
                 EventsPerWrite = writesBefore is { } w0 && writesAfter is { } w1 && w1.Writes > w0.Writes
                     ? (double)(w1.Events - w0.Events) / (w1.Writes - w0.Writes)

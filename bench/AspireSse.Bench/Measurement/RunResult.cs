@@ -41,6 +41,9 @@ public sealed record RunResult
     /// </summary>
     public double KernelBytesPerConnection { get; init; } = double.NaN;
 
+    /// <summary>The server's CPU-seconds per second with every client connected and no tick flowing.</summary>
+    public double IdleCores { get; init; } = double.NaN;
+
     /// <summary>Server RSS at the end of the measurement window, with ticks flowing.</summary>
     public required long LoadedRssBytes { get; init; }
 

@@ -142,14 +142,14 @@ public static class MarkdownReport
         }
 
         md.AppendLine().AppendLine("## Sizing (ours)").AppendLine();
-        md.AppendLine("Cores in use: the replicas' CPU-seconds per second in the window, at this run's tick rate. Kernel memory: the machine's slab memory (socket and TCP state, in no process's RSS) per further client, counting both ends of its loopback connection.").AppendLine();
-        md.AppendLine("| clients | replicas | cores in use | idle RSS, all replicas | per replica | kernel KB / conn (both ends) |");
-        md.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: |");
+        md.AppendLine("Cores in use: the replicas' CPU-seconds per second in the window, at this run's tick rate; idle: the same over 5 s with every client connected and no tick (heartbeats, timers, GC). Kernel memory: the machine's slab memory (socket and TCP state, in no process's RSS) per further client, counting both ends of its loopback connection.").AppendLine();
+        md.AppendLine("| clients | replicas | cores in use | idle | idle RSS, all replicas | per replica | kernel KB / conn (both ends) |");
+        md.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in ours)
         {
             var replicas = int.TryParse(r.Configuration.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 1;
             md.AppendLine(Invariant(
-                $"| {r.Clients:N0} | {r.Configuration} | {F(r.CoresInUse, 2)} | {F(r.IdleRssMegabytes, 0)} MB | {F(r.IdleRssMegabytes / replicas, 0)} MB | {F(r.KernelKilobytesPerConnection, 2)} |"));
+                $"| {r.Clients:N0} | {r.Configuration} | {F(r.CoresInUse, 2)} | {F(r.IdleCores, 3)} | {F(r.IdleRssMegabytes, 0)} MB | {F(r.IdleRssMegabytes / replicas, 0)} MB | {F(r.KernelKilobytesPerConnection, 2)} |"));
         }
     }
 
