@@ -106,7 +106,13 @@ public static class BenchCommand
                 {
                     storms.Add(await StormRun.RunAsync(kind, options.StormClients, options.StormReplicas, settings, output, Log, stop.Token));
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    // Interrupted: what finished before is still reported.
+                    Console.WriteLine("interrupted: reporting what finished");
+                    break;
+                }
+                catch (Exception ex)
                 {
                     Log($"storm ({kind}) failed: {ex.Message}");
                 }

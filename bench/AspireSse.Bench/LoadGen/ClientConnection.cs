@@ -26,6 +26,7 @@ public abstract class ClientConnection : IDisposable
     private volatile bool _closing;
     private volatile bool _open;
     private int _reconnects;
+    private int _connectRetries;
     private long _endedAt;
     private TimeSpan _toldRetry;
     private long _latestReturnTicks;
@@ -42,6 +43,15 @@ public abstract class ClientConnection : IDisposable
 
     /// <summary>Whether the stream is open now (between its opening and its end).</summary>
     public bool IsOpen => _open;
+
+    /// <summary>
+    /// Stream opening attempts that failed before the stream opened and were tried again (at most
+    /// <see cref="ConnectAttempts"/> in all), as EventSource tries again: while 100 000 clients connect
+    /// on two cores, a few handshakes fail on either side.
+    /// </summary>
+    public int ConnectRetries => Volatile.Read(ref _connectRetries);
+
+    private const int ConnectAttempts = 3;
 
     /// <summary>Times the stream ended and was opened again (only with <see cref="LoadTarget.Reconnect"/>).</summary>
     public int Reconnects => Volatile.Read(ref _reconnects);
@@ -108,6 +118,13 @@ public abstract class ClientConnection : IDisposable
             finally
             {
                 _open = false;
+            }
+
+            if (!_closing && !_opened.Task.IsCompleted && _connectRetries < ConnectAttempts - 1)
+            {
+                Interlocked.Increment(ref _connectRetries);
+                await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+                continue;
             }
 
             if (_closing || !Target.Reconnect || !_opened.Task.IsCompletedSuccessfully)

@@ -85,7 +85,8 @@ public sealed class LoadFleet : IAsyncDisposable
         var replies = await Task.WhenAll(_workers.Select(w => w.SendAsync(Invariant($"status {finalSequence}"), cancellationToken)));
         var all = replies.Select(r => r.Status!).ToList();
         return new WorkerStatus(all.Sum(s => s.Received), all.Sum(s => s.Bytes), all.Sum(s => s.Connections),
-            all.Sum(s => s.Open), all.Sum(s => s.Behind), all.Sum(s => s.Moved), all.Sum(s => s.Reconnects), all.Max(s => s.LatestReturnMs));
+            all.Sum(s => s.Open), all.Sum(s => s.Behind), all.Sum(s => s.Moved), all.Sum(s => s.Reconnects), all.Max(s => s.LatestReturnMs),
+            all.Sum(s => s.ConnectRetries));
     }
 
     /// <summary>

@@ -129,7 +129,7 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
     public WorkerStatus Status(long finalSequence)
     {
         long received = 0, bytes = 0;
-        int open = 0, behind = 0, moved = 0, reconnects = 0;
+        int open = 0, behind = 0, moved = 0, reconnects = 0, retries = 0;
         var latest = TimeSpan.Zero;
         foreach (var c in _connections)
         {
@@ -141,9 +141,10 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
             moved += times > 0 ? 1 : 0;
             reconnects += times;
             latest = c.LatestReturn > latest ? c.LatestReturn : latest;
+            retries += c.ConnectRetries;
         }
 
-        return new WorkerStatus(received, bytes, _connections.Count, open, behind, moved, reconnects, latest.TotalMilliseconds);
+        return new WorkerStatus(received, bytes, _connections.Count, open, behind, moved, reconnects, latest.TotalMilliseconds, retries);
     }
 
     /// <summary>Every connection's count against ticks 1 to <paramref name="finalSequence"/>.</summary>

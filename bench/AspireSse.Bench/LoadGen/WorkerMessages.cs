@@ -7,8 +7,9 @@ namespace AspireSse.Bench.LoadGen;
 /// <param name="Behind">Connections still open (or reconnecting) that have not yet received the tick asked about.</param>
 /// <param name="Moved">Connections that had to reconnect at least once.</param>
 /// <param name="LatestReturnMs">The longest any reconnect took beyond the <c>retry:</c> delay its client was told.</param>
+/// <param name="ConnectRetries">Openings that failed before the stream opened and were tried again.</param>
 public sealed record WorkerStatus(long Received, long Bytes, int Connections, int Open, int Behind, int Moved, int Reconnects,
-    double LatestReturnMs);
+    double LatestReturnMs, int ConnectRetries);
 
 /// <summary>A load-generator process's final account: deliveries and both latency histograms.</summary>
 public sealed record WorkerReport(

@@ -35,7 +35,9 @@ public static class BenchmarkRun
             var connectTimeout = settings.StartTimeout + TimeSpan.FromMilliseconds(clients * 10);
             var connecting = Stopwatch.StartNew();
             await load.ConnectAsync(clients - few, settings.ConnectParallelism, connectTimeout, cancellationToken);
-            log($"{system.Name} ({system.Configuration}): {clients} clients connected in {connecting.Elapsed.TotalSeconds:F1} s from {load.Processes} load process(es)");
+            var retried = (await load.StatusAsync(0, cancellationToken)).ConnectRetries;
+            log($"{system.Name} ({system.Configuration}): {clients} clients connected in {connecting.Elapsed.TotalSeconds:F1} s from {load.Processes} load process(es)" +
+                (retried > 0 ? $", {retried} opening(s) tried again" : ""));
             var idle = await SettledAsync(system, settings, cancellationToken);
             var slabIdle = ProcessSample.KernelSlabBytes();
 
