@@ -9,7 +9,8 @@ public sealed class TickStreamOptions
 
     /// <summary>
     /// How often an idle stream gets a <c>heartbeat</c> event. Proxies and load balancers close
-    /// connections that stay silent (YARP after 100 s, many others after 60 s).
+    /// connections that stay silent (YARP after 100 s, many others after 60 s). None is sent while
+    /// ticks flow, so a stream is never silent for longer than twice this.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00",
         ErrorMessage = "TickStream:HeartbeatInterval must be between 100 ms and 10 minutes.")]

@@ -104,7 +104,8 @@ public static class BenchCommand
             {
                 try
                 {
-                    storms.Add(await StormRun.RunAsync(kind, options.StormClients, options.StormReplicas, settings, output, Log, stop.Token));
+                    storms.Add(await StormRun.RunAsync(kind, options.StormClients, options.StormReplicas,
+                        settings with { TicksPerSecond = options.StormTicksPerSecond }, output, Log, stop.Token));
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {

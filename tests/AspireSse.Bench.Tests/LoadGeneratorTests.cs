@@ -95,5 +95,7 @@ public sealed class LoadGeneratorTests
         Assert.Contains(storm.Timeline, s => s.Open < 150);
         Assert.Equal(150, storm.Timeline[^1].Open);
         Assert.True(storm.SurvivorPeakRssBytes > 0, "the survivors' memory was read from /proc");
+        // A reconnect takes some time beyond the retry delay it waited (a connect, a request), never none.
+        Assert.InRange(storm.LatestReturnMs, 0.01, 10_000);
     }
 }

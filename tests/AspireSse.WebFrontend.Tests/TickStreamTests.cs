@@ -81,6 +81,19 @@ public sealed class TickStreamTests
         });
     }
 
+    [Fact]
+    public async Task HeartbeatIsLeftOutWhileTicksFlow()
+    {
+        // Ten ticks to every heartbeat interval: each check finds that a tick went out since the last.
+        await using var harness = await StartSystemAsync(tickInterval: "00:00:00.050", heartbeat: "00:00:00.500");
+        var frontend = harness.Services[^1];
+        await using var client = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation);
+
+        var events = await client.WaitUntilAsync(e => e.Count(x => x.Type == "tick") >= 60, Timeout, Cancellation);
+
+        Assert.DoesNotContain(events, e => e.Type == "heartbeat");
+    }
+
     // Every way a stream is opened and written (below HTTP on a fresh connection, through the HTTP
     // pipeline onto the socket on a reused one, through Kestrel's response pipe for HTTPS, HTTP/2 and
     // with the fast path off) must look the same to a client.

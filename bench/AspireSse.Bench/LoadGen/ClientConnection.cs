@@ -58,9 +58,24 @@ public abstract class ClientConnection : IDisposable
 
     /// <summary>
     /// The longest a reconnect took beyond the <c>retry:</c> delay the client was told: from the
-    /// stream's end to the new one's opening, minus that delay (connect, queueing, admission).
+    /// stream's end to the new one's opening, minus that delay (connect, queueing, admission). A
+    /// return still under way counts for as long as it has taken so far.
     /// </summary>
-    public TimeSpan LatestReturn => TimeSpan.FromTicks(Volatile.Read(ref _latestReturnTicks));
+    public TimeSpan LatestReturn
+    {
+        get
+        {
+            var returned = TimeSpan.FromTicks(Volatile.Read(ref _latestReturnTicks));
+            var endedAt = Volatile.Read(ref _endedAt);
+            if (_open || endedAt == 0 || _closing)
+            {
+                return returned;
+            }
+
+            var pending = System.Diagnostics.Stopwatch.GetElapsedTime(endedAt) - _toldRetry;
+            return pending > returned ? pending : returned;
+        }
+    }
 
     /// <summary>The last event id received, sent back as <c>Last-Event-ID</c> on a reconnect, as a browser does.</summary>
     protected string? LastEventId { get; set; }
@@ -135,8 +150,8 @@ public abstract class ClientConnection : IDisposable
             }
 
             Interlocked.Increment(ref _reconnects);
-            _endedAt = System.Diagnostics.Stopwatch.GetTimestamp();
             _toldRetry = RetryDelay;
+            Volatile.Write(ref _endedAt, System.Diagnostics.Stopwatch.GetTimestamp());
             await Task.Delay(RetryDelay, CancellationToken.None);
             if (_closing)
             {

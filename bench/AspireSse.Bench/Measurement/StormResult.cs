@@ -20,6 +20,7 @@ public sealed record StormResult
     public required StormKind Kind { get; init; }
     public required int Clients { get; init; }
     public required int Replicas { get; init; }
+    public required double TicksPerSecond { get; init; }
 
     /// <summary>Streams the stopped replica held when it was stopped.</summary>
     public required int VictimClients { get; init; }

@@ -89,6 +89,7 @@ public static class StormRun
             Kind = kind,
             Clients = clients,
             Replicas = replicas,
+            TicksPerSecond = settings.TicksPerSecond,
             VictimClients = victimClients,
             Moved = moved.Moved,
             Reconnects = moved.Reconnects,

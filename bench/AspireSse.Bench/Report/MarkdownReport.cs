@@ -161,13 +161,13 @@ public static class MarkdownReport
         }
 
         md.AppendLine().AppendLine("## Reconnect storm").AppendLine();
-        md.AppendLine("Every client on one shared port over the replicas, 1 tick/s; the replica holding the most streams is stopped and its clients reconnect with `Last-Event-ID`, as EventSource does, after the jittered `retry:` it was told. All live after: from the stop until every stream was open again (sampled every 250 ms); latest return: the most any client took beyond the `retry:` it was told (the reconnect itself, and any refusal and retry). Redis commands per resume: commands over the storm beyond an equally long quiet stretch just before it, per reconnect. p99 of the clients that never had to reconnect, over the storm.").AppendLine();
-        md.AppendLine("| stopped by | clients | replicas | its streams | moved | reconnects | all live after | jittered retry | latest return beyond its retry | Redis commands / resume | Redis CPU ms (quiet) | p99 unmoved ms | survivors' peak RSS MB | lost | duplicated or reordered | dropped |");
-        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        md.AppendLine("Every client on one shared port over the replicas, at a rate the box carries with every client connected (ticks/s column); the replica holding the most streams is stopped and its clients reconnect with `Last-Event-ID`, as EventSource does, after the jittered `retry:` it was told. All live after: from the stop until every stream was open again (sampled every 250 ms); latest return: the most any client took beyond the `retry:` it was told (the reconnect itself, and any refusal and retry). Redis commands per resume: commands over the storm beyond an equally long quiet stretch just before it, per reconnect. p99 of the clients that never had to reconnect, over the storm.").AppendLine();
+        md.AppendLine("| stopped by | clients | replicas | ticks/s | its streams | moved | reconnects | all live after | jittered retry | latest return beyond its retry | Redis commands / resume | Redis CPU ms (quiet) | p99 unmoved ms | survivors' peak RSS MB | lost | duplicated or reordered | dropped |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var s in storms)
         {
             md.AppendLine(Invariant(
-                $"| {(s.Kind == StormKind.Kill ? "SIGKILL" : "SIGTERM (drain)")} | {s.Clients:N0} | {s.Replicas} | {s.VictimClients:N0} | {s.Moved:N0} | {s.Reconnects:N0} | {F(s.SecondsToAllLive, 1)} s | ≤ {F(s.JitteredRetrySeconds, 1)} s | {F(s.LatestReturnMs, 0)} ms | {F(s.RedisCommandsPerResume, 3)} | {F(s.RedisCpuMs, 0)} ({F(s.RedisQuietCpuMs, 0)}) | {F(s.UnmovedP99Ms, 1)} | {F(s.SurvivorPeakRssBytes / 1048576.0, 0)} | {s.EventsLost:N0} | {s.Duplicates:N0} | {s.ConnectionsDropped} |"));
+                $"| {(s.Kind == StormKind.Kill ? "SIGKILL" : "SIGTERM (drain)")} | {s.Clients:N0} | {s.Replicas} | {F(s.TicksPerSecond, 2)} | {s.VictimClients:N0} | {s.Moved:N0} | {s.Reconnects:N0} | {F(s.SecondsToAllLive, 1)} s | ≤ {F(s.JitteredRetrySeconds, 1)} s | {F(s.LatestReturnMs, 0)} ms | {F(s.RedisCommandsPerResume, 3)} | {F(s.RedisCpuMs, 0)} ({F(s.RedisQuietCpuMs, 0)}) | {F(s.UnmovedP99Ms, 1)} | {F(s.SurvivorPeakRssBytes / 1048576.0, 0)} | {s.EventsLost:N0} | {s.Duplicates:N0} | {s.ConnectionsDropped} |"));
         }
 
         foreach (var s in storms.Where(s => s.Error is not null))
