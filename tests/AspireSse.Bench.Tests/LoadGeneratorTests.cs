@@ -73,9 +73,10 @@ public sealed class LoadGeneratorTests
     [Fact]
     public async Task AStormOfThreeReplicasOnOnePortMovesTheKilledReplicasClientsWithNothingLostOrRepeated()
     {
+        // The rate the benchmark's storm runs at.
         var settings = new RunSettings
         {
-            TicksPerSecond = 10,
+            TicksPerSecond = new BenchOptions().StormTicksPerSecond,
             Warmup = TimeSpan.FromSeconds(1),
             CatchUpLimit = Eventually.Timeout,
         };

@@ -69,7 +69,9 @@ public abstract class SystemUnderTest(string name, OutputSink output) : IAsyncDi
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Ticks__Interval"] = interval.ToString("c", CultureInfo.InvariantCulture),
-            // The lease must outlast two intervals; the default (5 s) does for any benchmark rate.
+            // The lease must outlast two intervals: the default (5 s) does down to a tick every 2 s.
+            ["Ticks__LeaseTime"] = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(5).Ticks, interval.Ticks * 3))
+                .ToString("c", CultureInfo.InvariantCulture),
         }, Output);
         _ticker.Start();
         await _ticker.WaitHealthyAsync(timeout, cancellationToken);
