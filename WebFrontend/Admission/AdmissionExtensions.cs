@@ -30,6 +30,9 @@ public static class AdmissionExtensions
         builder.Services.AddSingleton<IConnectionListenerFactory>(services => ActivatorUtilities.CreateInstance<AdmissionListenerFactory>(
             services, services.GetRequiredService<SocketTransportFactory>()));
 
+        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<AdmissionOptions>>(
+            (transport, options) => transport.Backlog = options.Value.ListenBacklog);
+
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<AdmissionOptions>>((kestrel, options) =>
         {
             // A connection that sends nothing waits under the keep-alive timeout, one that sends its

@@ -52,6 +52,16 @@ public sealed class AdmissionOptions
     public TimeSpan RequestHeadTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Connections the kernel may hold for this replica before it accepts them (the listen backlog;
+    /// the kernel caps it at <c>net.core.somaxconn</c>). When a replica dies, each survivor is sent
+    /// thousands of its clients within the jittered retry; beyond the backlog the kernel drops their
+    /// handshakes and they wait on TCP's retransmits (1 s, 3 s, 7 s, …) instead of the retry they
+    /// were told. Kestrel's own default is 512.
+    /// </summary>
+    [Range(1, 1_000_000, ErrorMessage = "Admission:ListenBacklog must be between 1 and 1000000.")]
+    public int ListenBacklog { get; set; } = 4096;
+
+    /// <summary>
     /// Lowers this process's open-file limit to this many at start (lowering is always allowed), to
     /// see how a replica behaves at its limits on a machine whose limit is high. Unset, the limit is
     /// left as the host set it.

@@ -121,6 +121,13 @@ public sealed class LoadFleet : IAsyncDisposable
         }
     }
 
+    /// <summary>How many clients of each process have not reached <paramref name="finalSequence"/>, and how many are open.</summary>
+    public async Task<string> DescribeBehindAsync(long finalSequence, CancellationToken cancellationToken)
+    {
+        var replies = await Task.WhenAll(_workers.Select(w => w.SendAsync(Invariant($"status {finalSequence}"), cancellationToken)));
+        return string.Join("; ", replies.Select((r, i) => Invariant($"load {i + 1}: behind={r.Status!.Behind} open={r.Status.Open} of {r.Status.Connections}")));
+    }
+
     /// <summary>Every connection's count against ticks 1 to <paramref name="finalSequence"/>; fills <see cref="Latency"/>.</summary>
     public async Task<DeliveryReport> ReportAsync(long finalSequence, CancellationToken cancellationToken)
     {

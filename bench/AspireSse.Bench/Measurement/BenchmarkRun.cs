@@ -49,23 +49,35 @@ public static class BenchmarkRun
             await system.StartTicksAsync(settings.TickInterval, settings.StartTimeout, cancellationToken);
             await Task.Delay(settings.Warmup, cancellationToken);
 
-            var before = ProcessSample.Read(system.ServerProcessIds());
+            // CPU and deliveries are each read right after the other at both ends of the window: on a
+            // saturated box the load generators answer slowly, and CPU read long before the first
+            // count would be charged to deliveries that were never counted.
             var writesBefore = await system.ReadWritesAsync(cancellationToken);
-            var countsBefore = await load.StatusAsync(0, cancellationToken);
-            var window = Stopwatch.StartNew();
             await load.SetLatencyAsync(true, cancellationToken);
+            var before = ProcessSample.Read(system.ServerProcessIds());
+            var window = Stopwatch.StartNew();
+            var countsBefore = await load.StatusAsync(0, cancellationToken);
             await Task.Delay(settings.Window, cancellationToken);
-            await load.SetLatencyAsync(false, cancellationToken);
             var after = ProcessSample.Read(system.ServerProcessIds());
-            var writesAfter = await system.ReadWritesAsync(cancellationToken);
+            var elapsed = window.Elapsed;
             var countsAfter = await load.StatusAsync(0, cancellationToken);
+            await load.SetLatencyAsync(false, cancellationToken);
+            var writesAfter = await system.ReadWritesAsync(cancellationToken);
             var delivered = countsAfter.Received - countsBefore.Received;
             var bytes = countsAfter.Bytes - countsBefore.Bytes;
-            var elapsed = window.Elapsed;
 
             var finalSequence = await system.StopTicksAsync();
             var catchUp = Stopwatch.StartNew();
             var caughtUp = await load.WaitForAsync(finalSequence, settings.CatchUpQuiet, settings.CatchUpLimit, cancellationToken);
+            if (!caughtUp)
+            {
+                log($"{system.Name}: still behind tick {finalSequence}: {await load.DescribeBehindAsync(finalSequence, cancellationToken)}");
+                if (await system.DescribeProgressAsync(cancellationToken) is { } progress)
+                {
+                    log($"{system.Name}: {progress}");
+                }
+            }
+
             var delivery = await load.ReportAsync(finalSequence, cancellationToken);
             log($"{system.Name}: {delivery}" + (caughtUp
                 ? $" (the last tick reached every client {catchUp.Elapsed.TotalSeconds:F1} s after the ticks stopped)"

@@ -67,6 +67,24 @@ public sealed class RelaySystem(OutputSink output, IReadOnlyDictionary<string, s
         return (writes, events);
     }
 
+    public override async Task<string?> DescribeProgressAsync(CancellationToken cancellationToken)
+    {
+        var all = await Task.WhenAll(_replicas.Select(async r =>
+        {
+            try
+            {
+                var stats = await StatsAsync(r, cancellationToken);
+                return $"{r.Name}: clients={stats.GetProperty("clients").GetInt32()} last={stats.GetProperty("lastSequence").GetInt64()} " +
+                    $"events-written={stats.GetProperty("eventsWritten").GetInt64()}";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return $"{r.Name}: no stats ({ex.Message})";
+            }
+        }));
+        return string.Join("; ", all);
+    }
+
     /// <summary>One replica's <c>/events/stats</c>.</summary>
     public static async Task<JsonElement> StatsAsync(ServiceProcess replica, CancellationToken cancellationToken)
     {

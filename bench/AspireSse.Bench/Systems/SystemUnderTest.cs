@@ -100,6 +100,12 @@ public abstract class SystemUnderTest(string name, OutputSink output) : IAsyncDi
     public virtual Task<(long Writes, long Events)?> ReadWritesAsync(CancellationToken cancellationToken) =>
         Task.FromResult<(long, long)?>(null);
 
+    /// <summary>
+    /// Where each of the server's processes stands, for a run whose clients did not all catch up
+    /// (ours: each replica's clients, last tick relayed and events written); null for the peers.
+    /// </summary>
+    public virtual Task<string?> DescribeProgressAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
     public async ValueTask DisposeAsync()
     {
         if (_ticker is not null)
