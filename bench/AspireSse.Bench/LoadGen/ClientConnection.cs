@@ -104,6 +104,9 @@ public abstract class ClientConnection : IDisposable
     /// <summary>Events that carried no readable tick.</summary>
     public long Malformed => Volatile.Read(ref _malformed);
 
+    /// <summary>Why the stream last ended, or its last reopening failed (null while it never has).</summary>
+    public string? LastEnd { get; private set; }
+
     /// <summary>Why the connection ended while it was wanted, or null.</summary>
     public string? Error { get; private set; }
 
@@ -134,6 +137,8 @@ public abstract class ClientConnection : IDisposable
             {
                 _open = false;
             }
+
+            LastEnd = ended;
 
             if (!_closing && !_opened.Task.IsCompleted && _connectRetries < ConnectAttempts - 1)
             {

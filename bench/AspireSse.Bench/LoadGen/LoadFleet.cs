@@ -86,7 +86,7 @@ public sealed class LoadFleet : IAsyncDisposable
         var all = replies.Select(r => r.Status!).ToList();
         return new WorkerStatus(all.Sum(s => s.Received), all.Sum(s => s.Bytes), all.Sum(s => s.Connections),
             all.Sum(s => s.Open), all.Sum(s => s.Behind), all.Sum(s => s.Moved), all.Sum(s => s.Reconnects), all.Max(s => s.LatestReturnMs),
-            all.Sum(s => s.ConnectRetries));
+            all.Sum(s => s.ConnectRetries), string.Join(" | ", all.Select(s => s.CommonEnd).OfType<string>()) is { Length: > 0 } ends ? ends : null);
     }
 
     /// <summary>

@@ -9,8 +9,10 @@ namespace AspireSse.Bench.LoadGen;
 /// runs one of these; <see cref="LoadFleet"/> spreads a large client count over several.
 /// </summary>
 /// <param name="source">
-/// The local address every connection is made from, or null for the kernel's choice. The kernel
-/// has about 28 000 ephemeral ports per local address; 127.0.0.2, .3, … give each process its own.
+/// The local address connections are made from, or null for the kernel's choice. The kernel has
+/// about 28 000 ephemeral ports per local address; 127.0.0.2, .3, … give each process its own. For a
+/// loopback address, each SSE connection is made from the next of 254 variations of it (see
+/// <see cref="SourceFor"/>).
 /// </param>
 public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) : IAsyncDisposable
 {
@@ -28,7 +30,7 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
         PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
         UseProxy = false,
         UseCookies = false,
-        ConnectCallback = source is { } from ? (context, cancellationToken) => ConnectFromAsync(from, context, cancellationToken) : null,
+        ConnectCallback = source is { } from ? (context, cancellationToken) => ConnectFromAsync(SourceFor(from), context, cancellationToken) : null,
     })
     {
         Timeout = Timeout.InfiniteTimeSpan,
@@ -144,7 +146,10 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
             retries += c.ConnectRetries;
         }
 
-        return new WorkerStatus(received, bytes, _connections.Count, open, behind, moved, reconnects, latest.TotalMilliseconds, retries);
+        var ends = _connections.Where(c => c.Reconnects > 0 && c.LastEnd is not null).GroupBy(c => c.LastEnd)
+            .OrderByDescending(g => g.Count()).Take(3).Select(g => $"{g.Key} ×{g.Count()}");
+        return new WorkerStatus(received, bytes, _connections.Count, open, behind, moved, reconnects, latest.TotalMilliseconds, retries,
+            string.Join("; ", ends) is { Length: > 0 } common ? common : null);
     }
 
     /// <summary>Every connection's count against ticks 1 to <paramref name="finalSequence"/>.</summary>
@@ -163,6 +168,28 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
         var dropped = _connections.Where(c => c.Error is not null).ToList();
         return new DeliveryReport(_connections.Count, finalSequence, finalSequence * _connections.Count, received, lost,
             duplicates, malformed, dropped.Count, dropped.FirstOrDefault()?.Error);
+    }
+
+    private static int s_connects;
+
+    /// <summary>
+    /// Each connection from the next address of <paramref name="source"/>'s family: 127.1.0.2,
+    /// 127.2.0.2, … for 127.0.0.2. From one address, the kernel's port choice at connect hands a
+    /// client that reconnects the port it has just freed, so its address pair — which is what
+    /// <c>SO_REUSEPORT</c> hashes to pick a replica — is the one it had before. In the storm the
+    /// killed replica's clients then all hashed onto one or two survivors, which filled up and turned
+    /// them away again and again. Browsers reconnect from a fresh port; so does this.
+    /// </summary>
+    private static IPAddress SourceFor(IPAddress source)
+    {
+        var bytes = source.GetAddressBytes();
+        if (!IPAddress.IsLoopback(source) || bytes.Length != 4)
+        {
+            return source;
+        }
+
+        bytes[1] = (byte)(1 + ((uint)Interlocked.Increment(ref s_connects) % 254));
+        return new IPAddress(bytes);
     }
 
     private static async ValueTask<Stream> ConnectFromAsync(IPAddress source, SocketsHttpConnectionContext context,

@@ -8,8 +8,9 @@ namespace AspireSse.Bench.LoadGen;
 /// <param name="Moved">Connections that had to reconnect at least once.</param>
 /// <param name="LatestReturnMs">The longest any reconnect took beyond the <c>retry:</c> delay its client was told.</param>
 /// <param name="ConnectRetries">Openings that failed before the stream opened and were tried again.</param>
+/// <param name="CommonEnd">Why streams that had to reconnect last ended, the commonest reason first, with counts.</param>
 public sealed record WorkerStatus(long Received, long Bytes, int Connections, int Open, int Behind, int Moved, int Reconnects,
-    double LatestReturnMs, int ConnectRetries);
+    double LatestReturnMs, int ConnectRetries, string? CommonEnd = null);
 
 /// <summary>A load-generator process's final account: deliveries and both latency histograms.</summary>
 public sealed record WorkerReport(

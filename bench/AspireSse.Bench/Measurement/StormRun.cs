@@ -82,6 +82,10 @@ public static class StormRun
         await load.WaitForAsync(finalSequence, settings.CatchUpQuiet, settings.CatchUpLimit, cancellationToken);
         var delivery = await load.ReportAsync(finalSequence, cancellationToken);
         log($"storm ({kind}): {delivery}; moved={moved.Moved} reconnects={moved.Reconnects} all live after {allLive:F1} s");
+        if (moved.Reconnects > moved.Moved)
+        {
+            log($"storm ({kind}): why streams last ended: {moved.CommonEnd}");
+        }
 
         var quietCommands = (stormStart.Commands - quietStart.Commands) * (stormSpan / quietSpan);
         return new StormResult
