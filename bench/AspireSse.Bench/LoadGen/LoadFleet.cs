@@ -82,8 +82,7 @@ public sealed class LoadFleet : IAsyncDisposable
     /// <summary>Every process's counts now, summed; <see cref="WorkerStatus.Behind"/> is about <paramref name="finalSequence"/>.</summary>
     public async Task<WorkerStatus> StatusAsync(long finalSequence, CancellationToken cancellationToken)
     {
-        var replies = await Task.WhenAll(_workers.Select(w => w.SendAsync(Invariant($"status {finalSequence}"), cancellationToken)));
-        var all = replies.Select(r => r.Status!).ToList();
+        var all = await StatusesAsync(finalSequence, cancellationToken);
         return new WorkerStatus(all.Sum(s => s.Received), all.Sum(s => s.Bytes), all.Sum(s => s.Connections),
             all.Sum(s => s.Open), all.Sum(s => s.Behind), all.Sum(s => s.Moved), all.Sum(s => s.Reconnects), all.Max(s => s.LatestReturnMs),
             all.Sum(s => s.ConnectRetries), string.Join(" | ", all.Select(s => s.CommonEnd).OfType<string>()) is { Length: > 0 } ends ? ends : null);
@@ -124,9 +123,12 @@ public sealed class LoadFleet : IAsyncDisposable
     /// <summary>How many clients of each process have not reached <paramref name="finalSequence"/>, and how many are open.</summary>
     public async Task<string> DescribeBehindAsync(long finalSequence, CancellationToken cancellationToken)
     {
-        var replies = await Task.WhenAll(_workers.Select(w => w.SendAsync(Invariant($"status {finalSequence}"), cancellationToken)));
-        return string.Join("; ", replies.Select((r, i) => Invariant($"load {i + 1}: behind={r.Status!.Behind} open={r.Status.Open} of {r.Status.Connections}")));
+        var all = await StatusesAsync(finalSequence, cancellationToken);
+        return string.Join("; ", all.Select((s, i) => Invariant($"load {i + 1}: behind={s.Behind} open={s.Open} of {s.Connections}")));
     }
+
+    private async Task<WorkerStatus[]> StatusesAsync(long finalSequence, CancellationToken cancellationToken) =>
+        (await Task.WhenAll(_workers.Select(w => w.SendAsync(Invariant($"status {finalSequence}"), cancellationToken)))).Select(r => r.Status!).ToArray();
 
     /// <summary>Every connection's count against ticks 1 to <paramref name="finalSequence"/>; fills <see cref="Latency"/>.</summary>
     public async Task<DeliveryReport> ReportAsync(long finalSequence, CancellationToken cancellationToken)
