@@ -27,13 +27,17 @@ public static class MachineInfo
     /// </summary>
     public static async Task<double> BusyFractionAsync(TimeSpan sample, CancellationToken cancellationToken)
     {
-        var (busy0, total0) = CpuTimes();
+        var from = CpuTimes();
         await Task.Delay(sample, cancellationToken);
-        var (busy1, total1) = CpuTimes();
-        return total1 == total0 ? 0 : (double)(busy1 - busy0) / (total1 - total0);
+        return BusyFraction(from, CpuTimes());
     }
 
-    private static (long Busy, long Total) CpuTimes()
+    /// <summary>The share of all cores' time spent running anything between two <see cref="CpuTimes"/> readings.</summary>
+    public static double BusyFraction((long Busy, long Total) from, (long Busy, long Total) to) =>
+        to.Total == from.Total ? 0 : (double)(to.Busy - from.Busy) / (to.Total - from.Total);
+
+    /// <summary>All cores' busy and total time so far, in the kernel's clock ticks.</summary>
+    public static (long Busy, long Total) CpuTimes()
     {
         // cpu  user nice system idle iowait irq softirq steal …
         var fields = (ReadLines("/proc/stat").FirstOrDefault() ?? "cpu 0 0 0 0").Split(' ', StringSplitOptions.RemoveEmptyEntries)

@@ -98,5 +98,7 @@ public sealed class LoadGeneratorTests
         Assert.True(storm.SurvivorPeakRssBytes > 0, "the survivors' memory was read from /proc");
         // A reconnect takes some time beyond the retry delay it waited (a connect, a request), never none.
         Assert.InRange(storm.LatestReturnMs, 0.01, 10_000);
+        Assert.InRange(storm.BoxBusy, 0.001, 1);
+        Assert.InRange(storm.SurvivorsCpuShare + storm.LoadCpuShare, 0.001, storm.BoxBusy + 0.05);
     }
 }

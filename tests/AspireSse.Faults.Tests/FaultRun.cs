@@ -96,9 +96,17 @@ internal sealed class FaultRun : IAsyncDisposable
             p => p.Epoch is not null, Timeout, "the EventService to publish again", cancellationToken);
         var target = counter + beyond;
 
-        await Eventually.WaitAsync(
-            () => Task.FromResult(_clients.Count(c => c.Ticks is not [.., var last] || last.Epoch != epoch || last.Sequence < target)),
-            behind => behind == 0, Timeout, $"every client to reach tick {epoch}-{target} (count = clients behind)", cancellationToken);
+        bool Behind(SseTestClient c) => c.Ticks is not [.., var last] || last.Epoch != epoch || last.Sequence < target;
+        try
+        {
+            await Eventually.WaitAsync(() => Task.FromResult(_clients.Count(Behind)), behind => behind == 0, Timeout,
+                $"every client to reach tick {epoch}-{target} (count = clients behind)", cancellationToken);
+        }
+        catch (TimeoutException timeout)
+        {
+            var behind = _clients.Where(Behind).Take(5).Select(c => c.Describe());
+            throw new TimeoutException($"{timeout.Message} Behind: {string.Join(" | ", behind)}", timeout);
+        }
 
         return DeliveryReport.For(_clients);
     }

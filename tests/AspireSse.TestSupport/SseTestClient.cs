@@ -31,6 +31,7 @@ public sealed class SseTestClient : IAsyncDisposable
     private int _failedAttempts;
     private int _refusals;
     private int _disposed;
+    private string _doing = "starting";
 
     private SseTestClient(HttpClient http, bool ownsHttp, Uri url, bool reconnects, string? lastEventId)
     {
@@ -232,6 +233,7 @@ public sealed class SseTestClient : IAsyncDisposable
             TimeSpan? comeBackAfter = null;
             try
             {
+                _doing = "waiting for response headers";
                 using var response = await SendAsync(_stop.Token);
                 if (!response.IsSuccessStatusCode)
                 {
@@ -247,6 +249,7 @@ public sealed class SseTestClient : IAsyncDisposable
                 {
                     await using var stream = await response.Content.ReadAsStreamAsync(_stop.Token);
                     Opened(response);
+                    _doing = "reading a stream";
                     await ReadAsync(stream);
                 }
             }
@@ -264,7 +267,9 @@ public sealed class SseTestClient : IAsyncDisposable
                 return;
             }
 
-            await Task.Delay(comeBackAfter ?? _retry, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            var delay = comeBackAfter ?? _retry;
+            _doing = $"waiting {delay.TotalMilliseconds:F0} ms to reconnect";
+            await Task.Delay(delay, _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -311,6 +316,15 @@ public sealed class SseTestClient : IAsyncDisposable
         }
 
         previous.TrySetResult();
+    }
+
+    /// <summary>What the client is doing and has met, for a test's failure message.</summary>
+    public string Describe()
+    {
+        var events = Events;
+        var quiet = events is [.., var last] ? $"{System.Diagnostics.Stopwatch.GetElapsedTime(last.ReceivedAt).TotalSeconds:F1} s ago" : "never";
+        return $"{_doing}; {Connections} stream(s) from {string.Join('/', Replicas)}, {FailedAttempts} failed attempt(s) " +
+            $"({Refusals} refused); last event {quiet}: {Describe(events)}";
     }
 
     private static string Describe(IReadOnlyList<SseEvent> events) =>

@@ -79,6 +79,18 @@ public sealed class LoadFleet : IAsyncDisposable
     public Task SetLatencyAsync(bool enabled, CancellationToken cancellationToken) =>
         Task.WhenAll(_workers.Select(w => w.SendAsync(enabled ? "latency on" : "latency off", cancellationToken)));
 
+    /// <summary>Has every process count its clients' deliveries, and record latency, from <paramref name="from"/> to <paramref name="to"/>.</summary>
+    public Task ScheduleWindowAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken) =>
+        Task.WhenAll(_workers.Select(w => w.SendAsync(Invariant($"window {from.ToUnixTimeMilliseconds()} {to.ToUnixTimeMilliseconds()}"), cancellationToken)));
+
+    /// <summary>The scheduled window's counts, summed over every process, once it has closed; the latest process's lateness.</summary>
+    public async Task<WorkerWindow> WindowCountsAsync(CancellationToken cancellationToken)
+    {
+        var all = (await Task.WhenAll(_workers.Select(w => w.SendAsync("window-counts", cancellationToken)))).Select(r => r.Window!).ToList();
+        return new WorkerWindow(all.Sum(w => w.ReceivedAtStart), all.Sum(w => w.BytesAtStart), all.Sum(w => w.ReceivedAtEnd),
+            all.Sum(w => w.BytesAtEnd), all.Max(w => w.LateMs));
+    }
+
     /// <summary>Every process's counts now, summed; <see cref="WorkerStatus.Behind"/> is about <paramref name="finalSequence"/>.</summary>
     public async Task<WorkerStatus> StatusAsync(long finalSequence, CancellationToken cancellationToken)
     {
@@ -149,6 +161,9 @@ public sealed class LoadFleet : IAsyncDisposable
             d.Select(r => r.FirstError).FirstOrDefault(e => e is not null));
     }
 
+    /// <summary>The load-generator processes, for their CPU time.</summary>
+    public IReadOnlyList<int> ProcessIds => [.. _workers.Select(w => w.ProcessId)];
+
     public async ValueTask DisposeAsync()
     {
         await Task.WhenAll(_workers.Select(w => w.DisposeAsync().AsTask()));
@@ -195,6 +210,8 @@ public sealed class LoadFleet : IAsyncDisposable
             };
             _process.BeginErrorReadLine();
         }
+
+        public int ProcessId => _process.Id;
 
         /// <summary>Connections this process was asked to open (and opened).</summary>
         public int Connections { get; set; }

@@ -9,7 +9,8 @@ namespace AspireSse.Bench.LoadGen;
 /// over its standard input and output: a command per line in, a JSON reply per line out.
 /// </summary>
 /// <remarks>
-/// Commands: <c>connect COUNT PARALLELISM TIMEOUT_S</c>, <c>latency on|off</c>, <c>status FINAL</c>,
+/// Commands: <c>connect COUNT PARALLELISM TIMEOUT_S</c>, <c>latency on|off</c>, <c>window FROM_MS TO_MS</c>
+/// (Unix milliseconds), <c>window-counts</c>, <c>status FINAL</c>,
 /// <c>report FINAL</c>, <c>quit</c>. Several processes because each is held to the machine's
 /// open-file limit (20 000 here, a hard limit), and each client is an open socket.
 /// </remarks>
@@ -62,6 +63,11 @@ public static class LoadGenWorker
             case ["latency", var state and ("on" or "off")]:
                 load.Latency.Enabled = load.UnmovedLatency.Enabled = state == "on";
                 return new WorkerReply(true);
+            case ["window", var from, var to]:
+                load.ScheduleWindow(DateTimeOffset.FromUnixTimeMilliseconds(Long(from)), DateTimeOffset.FromUnixTimeMilliseconds(Long(to)));
+                return new WorkerReply(true);
+            case ["window-counts"]:
+                return new WorkerReply(true, Window: await load.WindowAsync());
             case ["status", var final]:
                 return new WorkerReply(true, Status: load.Status(Long(final)));
             case ["report", var final]:

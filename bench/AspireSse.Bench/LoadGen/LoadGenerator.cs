@@ -37,6 +37,7 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
     };
 
     private Task? _pinger;
+    private Task<WorkerWindow>? _window;
 
     public LoadTarget Target { get; } = target;
 
@@ -126,6 +127,39 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
 
         return true;
     }
+
+    /// <summary>
+    /// Counts the connections' deliveries at <paramref name="from"/> and <paramref name="to"/>, and
+    /// records latency between them, on a thread of its own: on a saturated box a command reaches
+    /// this process seconds late, so the window cannot be opened and closed by commands.
+    /// </summary>
+    public void ScheduleWindow(DateTimeOffset from, DateTimeOffset to)
+    {
+        _window = Task.Factory.StartNew(() =>
+        {
+            var lateAtStart = SleepUntil(from);
+            Latency.Enabled = UnmovedLatency.Enabled = true;
+            var (receivedAtStart, bytesAtStart) = (Received, Bytes);
+            var lateAtEnd = SleepUntil(to);
+            var (receivedAtEnd, bytesAtEnd) = (Received, Bytes);
+            Latency.Enabled = UnmovedLatency.Enabled = false;
+            return new WorkerWindow(receivedAtStart, bytesAtStart, receivedAtEnd, bytesAtEnd,
+                Math.Max(lateAtStart.TotalMilliseconds, lateAtEnd.TotalMilliseconds));
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        static TimeSpan SleepUntil(DateTimeOffset at)
+        {
+            if (at - DateTimeOffset.UtcNow is { Ticks: > 0 } wait)
+            {
+                Thread.Sleep(wait);
+            }
+
+            return DateTimeOffset.UtcNow - at;
+        }
+    }
+
+    /// <summary>The counts of the window last scheduled, once it has closed.</summary>
+    public Task<WorkerWindow> WindowAsync() => _window ?? throw new InvalidOperationException("No window was scheduled.");
 
     /// <summary>The connections' counts now; <paramref name="finalSequence"/> is the tick <see cref="WorkerStatus.Behind"/> is about.</summary>
     public WorkerStatus Status(long finalSequence)

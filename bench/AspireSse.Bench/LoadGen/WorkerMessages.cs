@@ -20,8 +20,18 @@ public sealed record WorkerReport(
     long[] UnmovedLatencyCounts,
     long UnmovedLatencyMax);
 
+/// <summary>A load-generator process's counts at both ends of a measurement window fixed in advance.</summary>
+/// <param name="LateMs">How long after the window's start or end, whichever was later, the counts were taken.</param>
+public sealed record WorkerWindow(long ReceivedAtStart, long BytesAtStart, long ReceivedAtEnd, long BytesAtEnd, double LateMs)
+{
+    public long Received => ReceivedAtEnd - ReceivedAtStart;
+
+    public long Bytes => BytesAtEnd - BytesAtStart;
+}
+
 /// <summary>One reply line: ok with an optional payload, or the error that failed the command.</summary>
-public sealed record WorkerReply(bool Ok, string? Error = null, WorkerStatus? Status = null, WorkerReport? Report = null);
+public sealed record WorkerReply(bool Ok, string? Error = null, WorkerStatus? Status = null, WorkerReport? Report = null,
+    WorkerWindow? Window = null);
 
 [JsonSerializable(typeof(WorkerReply))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

@@ -46,27 +46,34 @@ public static class BenchmarkRun
             await Task.Delay(IdleCpuSpan, cancellationToken);
             var idleCores = (ProcessSample.Read(system.ServerProcessIds()).Cpu - quietFrom.Cpu) / IdleCpuSpan;
 
-            await system.StartTicksAsync(settings.TickInterval, settings.StartTimeout, cancellationToken);
-            await Task.Delay(settings.Warmup, cancellationToken);
-
-            // CPU and deliveries are each read right after the other at both ends of the window: on a
-            // saturated box the load generators answer slowly, and CPU read long before the first
-            // count would be charged to deliveries that were never counted.
+            // Writes are counted over the whole run, from before the first tick to after the last
+            // reached every client: a replica that is behind answers its stats only after its backlog.
             var writesBefore = await system.ReadWritesAsync(cancellationToken);
-            await load.SetLatencyAsync(true, cancellationToken);
-            var before = ProcessSample.Read(system.ServerProcessIds());
-            var window = Stopwatch.StartNew();
-            var countsBefore = await load.StatusAsync(0, cancellationToken);
-            await Task.Delay(settings.Window, cancellationToken);
-            var after = ProcessSample.Read(system.ServerProcessIds());
-            var elapsed = window.Elapsed;
-            var countsAfter = await load.StatusAsync(0, cancellationToken);
-            await load.SetLatencyAsync(false, cancellationToken);
-            var writesAfter = await system.ReadWritesAsync(cancellationToken);
-            var delivered = countsAfter.Received - countsBefore.Received;
-            var bytes = countsAfter.Bytes - countsBefore.Bytes;
+            await system.StartTicksAsync(settings.TickInterval, settings.StartTimeout, cancellationToken);
 
+            // The window is fixed in advance, after the warm-up: each load process counts its clients'
+            // deliveries at both ends by the clock, as this process reads the server's CPU. On a
+            // saturated box a command reaches a load process tens of seconds late, so a window opened
+            // and closed by commands charged CPU to deliveries it did not count, and let ticks go on
+            // being published while it waited, giving the server under test more to deliver.
+            var from = DateTimeOffset.UtcNow + settings.Warmup;
+            var to = from + settings.Window;
+            await load.ScheduleWindowAsync(from, to, cancellationToken);
+            await DelayUntilAsync(from, cancellationToken);
+            var before = ProcessSample.Read(system.ServerProcessIds());
+            var loadBefore = ProcessSample.Read(load.ProcessIds);
+            var window = Stopwatch.StartNew();
+            await DelayUntilAsync(to, cancellationToken);
+            var after = ProcessSample.Read(system.ServerProcessIds());
+            var loadAfter = ProcessSample.Read(load.ProcessIds);
+            var elapsed = window.Elapsed;
             var finalSequence = await system.StopTicksAsync();
+            var counts = await load.WindowCountsAsync(cancellationToken);
+            if (counts.LateMs > 1000)
+            {
+                log($"{system.Name}: a load process counted the window {counts.LateMs / 1000:F1} s late");
+            }
+
             var catchUp = Stopwatch.StartNew();
             var caughtUp = await load.WaitForAsync(finalSequence, settings.CatchUpQuiet, settings.CatchUpLimit, cancellationToken);
             if (!caughtUp)
@@ -79,6 +86,7 @@ public static class BenchmarkRun
             }
 
             var delivery = await load.ReportAsync(finalSequence, cancellationToken);
+            var writesAfter = await system.ReadWritesAsync(cancellationToken);
             log($"{system.Name}: {delivery}" + (caughtUp
                 ? $" (the last tick reached every client {catchUp.Elapsed.TotalSeconds:F1} s after the ticks stopped)"
                 : $" (gave up waiting after {catchUp.Elapsed.TotalSeconds:F0} s: counted as lost)"));
@@ -92,7 +100,7 @@ public static class BenchmarkRun
                 Round = round,
                 TicksPerSecond = settings.TicksPerSecond,
                 WindowSeconds = elapsed.TotalSeconds,
-                Deliveries = delivered,
+                Deliveries = counts.Received,
                 CpuSeconds = (after.Cpu - before.Cpu).TotalSeconds,
                 LatencyP50Ms = load.Latency.Percentile(50) / 1000,
                 LatencyP99Ms = load.Latency.Percentile(99) / 1000,
@@ -104,7 +112,8 @@ public static class BenchmarkRun
                 LoadedRssBytes = after.RssBytes,
                 KernelBytesPerConnection = (double)(slabIdle - slabBaseline) / (clients - few),
                 IdleCores = idleCores,
-                WireBytesPerEvent = delivered == 0 ? double.NaN : (double)bytes / delivered,
+                LoadCpuSeconds = (loadAfter.Cpu - loadBefore.Cpu).TotalSeconds,
+                WireBytesPerEvent = counts.Received == 0 ? double.NaN : (double)counts.Bytes / counts.Received,
                 EventsPerWrite = writesBefore is { } w0 && writesAfter is { } w1 && w1.Writes > w0.Writes
                     ? (double)(w1.Events - w0.Events) / (w1.Writes - w0.Writes)
                     : double.NaN,
@@ -115,6 +124,14 @@ public static class BenchmarkRun
                 ConnectionsDropped = delivery.Dropped,
                 Error = delivery.FirstError,
             };
+        }
+    }
+
+    private static async Task DelayUntilAsync(DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (at - DateTimeOffset.UtcNow is { Ticks: > 0 } wait)
+        {
+            await Task.Delay(wait, cancellationToken);
         }
     }
 

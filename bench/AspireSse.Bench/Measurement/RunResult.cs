@@ -44,13 +44,16 @@ public sealed record RunResult
     /// <summary>The server's CPU-seconds per second with every client connected and no tick flowing.</summary>
     public double IdleCores { get; init; } = double.NaN;
 
+    /// <summary>The load generators' CPU time over the window: the clients' side of the same cores.</summary>
+    public double LoadCpuSeconds { get; init; } = double.NaN;
+
     /// <summary>Server RSS at the end of the measurement window, with ticks flowing.</summary>
     public required long LoadedRssBytes { get; init; }
 
     /// <summary>Bytes the clients read in the window, per delivery: the event's size on the wire.</summary>
     public required double WireBytesPerEvent { get; init; }
 
-    /// <summary>Events per write to a client over the window, where the server counts its writes (ours); else NaN.</summary>
+    /// <summary>Events per write to a client over the run's ticks, where the server counts its writes (ours); else NaN.</summary>
     public double EventsPerWrite { get; init; } = double.NaN;
 
     public required long FinalSequence { get; init; }

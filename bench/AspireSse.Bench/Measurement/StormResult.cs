@@ -48,6 +48,14 @@ public sealed record StormResult
     /// <summary>Publish → receive p99 of the clients that never had to reconnect, over the storm.</summary>
     public required double UnmovedP99Ms { get; init; }
 
+    /// <summary>
+    /// From the stop until every client was live again: the share of all cores' time that anything
+    /// ran, and the shares the surviving replicas and the load generators took of it.
+    /// </summary>
+    public double BoxBusy { get; init; } = double.NaN;
+    public double SurvivorsCpuShare { get; init; } = double.NaN;
+    public double LoadCpuShare { get; init; } = double.NaN;
+
     /// <summary>The highest RSS of any surviving replica during the storm.</summary>
     public required long SurvivorPeakRssBytes { get; init; }
 

@@ -48,6 +48,9 @@ public static class StormRun
 
         var timeline = new List<StormSample>();
         var receivedAtStop = (await load.StatusAsync(0, cancellationToken)).Received;
+        var survivorPids = survivors.Select(r => r.Pid).OfType<int>().ToList();
+        var cpuFrom = CpuReading.Take(survivorPids, load.ProcessIds);
+        var cpuTo = cpuFrom;
         var clock = Stopwatch.StartNew();
         long peakRss = 0;
         await load.SetLatencyAsync(true, cancellationToken);
@@ -62,6 +65,7 @@ public static class StormRun
             if (double.IsNaN(allLive) && status.Open == clients && status.Moved >= victimClients && stopping.IsCompleted)
             {
                 allLive = clock.Elapsed.TotalSeconds;
+                cpuTo = CpuReading.Take(survivorPids, load.ProcessIds);
             }
 
             if (!double.IsNaN(allLive) && clock.Elapsed.TotalSeconds >= allLive + Aftermath.TotalSeconds)
@@ -73,6 +77,11 @@ public static class StormRun
         }
 
         await stopping;
+        if (double.IsNaN(allLive))
+        {
+            cpuTo = CpuReading.Take(survivorPids, load.ProcessIds);
+        }
+
         var stormSpan = clock.Elapsed;
         var stormEnd = await system.RedisCountersAsync();
         await load.SetLatencyAsync(false, cancellationToken);
@@ -105,6 +114,9 @@ public static class StormRun
             RedisCpuMs = (stormEnd.Cpu - stormStart.Cpu).TotalMilliseconds,
             RedisQuietCpuMs = (stormStart.Cpu - quietStart.Cpu).TotalMilliseconds * (stormSpan / quietSpan),
             UnmovedP99Ms = load.UnmovedLatency.Percentile(99) / 1000,
+            BoxBusy = MachineInfo.BusyFraction(cpuFrom.Box, cpuTo.Box),
+            SurvivorsCpuShare = cpuTo.SurvivorsShareSince(cpuFrom),
+            LoadCpuShare = cpuTo.LoadShareSince(cpuFrom),
             SurvivorPeakRssBytes = peakRss,
             FinalSequence = finalSequence,
             EventsLost = delivery.Lost,
@@ -113,5 +125,19 @@ public static class StormRun
             Timeline = timeline,
             Error = delivery.FirstError,
         };
+    }
+
+    /// <summary>The machine's CPU time, and that of the survivors and of the load generators, at one moment.</summary>
+    private readonly record struct CpuReading((long Busy, long Total) Box, TimeSpan Survivors, TimeSpan Load, long At)
+    {
+        public static CpuReading Take(IReadOnlyList<int> survivors, IReadOnlyList<int> load) =>
+            new(MachineInfo.CpuTimes(), ProcessSample.Read(survivors).Cpu, ProcessSample.Read(load).Cpu, Stopwatch.GetTimestamp());
+
+        public double SurvivorsShareSince(CpuReading from) => Share(Survivors - from.Survivors, from);
+
+        public double LoadShareSince(CpuReading from) => Share(Load - from.Load, from);
+
+        private double Share(TimeSpan cpu, CpuReading from) =>
+            At == from.At ? double.NaN : cpu / (Stopwatch.GetElapsedTime(from.At, At) * Environment.ProcessorCount);
     }
 }

@@ -142,14 +142,14 @@ public static class MarkdownReport
         }
 
         md.AppendLine().AppendLine("## Sizing (ours)").AppendLine();
-        md.AppendLine("Cores in use: the replicas' CPU-seconds per second in the window, at this run's tick rate; idle: the same over 5 s with every client connected and no tick (heartbeats, timers, GC). Kernel memory: the machine's slab memory (socket and TCP state, in no process's RSS) per further client, counting both ends of its loopback connection.").AppendLine();
-        md.AppendLine("| clients | replicas | cores in use | idle | idle RSS, all replicas | per replica | kernel KB / conn (both ends) |");
-        md.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+        md.AppendLine("Cores in use: the replicas' CPU-seconds per second in the window, at this run's tick rate; clients' cores: the load generators' over the same window, on the same cores; idle: the replicas' over 5 s with every client connected and no tick (heartbeats, timers, GC). Kernel memory: the machine's slab memory (socket and TCP state, in no process's RSS) per further client, counting both ends of its loopback connection.").AppendLine();
+        md.AppendLine("| clients | replicas | cores in use | clients' cores | idle | idle RSS, all replicas | per replica | kernel KB / conn (both ends) |");
+        md.AppendLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in ours)
         {
             var replicas = int.TryParse(r.Configuration.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 1;
             md.AppendLine(Invariant(
-                $"| {r.Clients:N0} | {r.Configuration} | {F(r.CoresInUse, 2)} | {F(r.IdleCores, 3)} | {F(r.IdleRssMegabytes, 0)} MB | {F(r.IdleRssMegabytes / replicas, 0)} MB | {F(r.KernelKilobytesPerConnection, 2)} |"));
+                $"| {r.Clients:N0} | {r.Configuration} | {F(r.CoresInUse, 2)} | {F(r.LoadCores, 2)} | {F(r.IdleCores, 3)} | {F(r.IdleRssMegabytes, 0)} MB | {F(r.IdleRssMegabytes / replicas, 0)} MB | {F(r.KernelKilobytesPerConnection, 2)} |"));
         }
     }
 
@@ -161,13 +161,13 @@ public static class MarkdownReport
         }
 
         md.AppendLine().AppendLine("## Reconnect storm").AppendLine();
-        md.AppendLine("Every client on one shared port over the replicas, at a rate the box carries with every client connected (ticks/s column); the replica holding the most streams is stopped and its clients reconnect with `Last-Event-ID`, as EventSource does, after the jittered `retry:` it was told. All live after: from the stop until every stream was open again (sampled every 250 ms); latest return: the most any client took beyond the `retry:` it was told (the reconnect itself, and any refusal and retry). Redis commands per resume: commands over the storm beyond an equally long quiet stretch just before it, per reconnect. p99 of the clients that never had to reconnect, over the storm.").AppendLine();
-        md.AppendLine("| stopped by | clients | replicas | ticks/s | its streams | moved | reconnects | all live after | jittered retry | latest return beyond its retry | Redis commands / resume | Redis CPU ms (quiet) | p99 unmoved ms | survivors' peak RSS MB | lost | duplicated or reordered | dropped |");
-        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        md.AppendLine("Every client on one shared port over the replicas, at a rate the box carries with every client connected (ticks/s column); the replica holding the most streams is stopped and its clients reconnect with `Last-Event-ID`, as EventSource does, after the jittered `retry:` it was told. All live after: from the stop until every stream was open again (sampled every 250 ms); latest return: the most any client took beyond the `retry:` it was told (the reconnect itself, and any refusal and retry). Redis commands per resume: commands over the storm beyond an equally long quiet stretch just before it, per reconnect. p99 of the clients that never had to reconnect, over the storm. CPU until all live: the share of both cores' time that anything ran from the stop until every client was live again, and (in brackets) the shares the surviving replicas and the load generators took.").AppendLine();
+        md.AppendLine("| stopped by | clients | replicas | ticks/s | its streams | moved | reconnects | all live after | jittered retry | latest return beyond its retry | CPU until all live: box (survivors, load) | Redis commands / resume | Redis CPU ms (quiet) | p99 unmoved ms | survivors' peak RSS MB | lost | duplicated or reordered | dropped |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var s in storms)
         {
             md.AppendLine(Invariant(
-                $"| {(s.Kind == StormKind.Kill ? "SIGKILL" : "SIGTERM (drain)")} | {s.Clients:N0} | {s.Replicas} | {F(s.TicksPerSecond, 2)} | {s.VictimClients:N0} | {s.Moved:N0} | {s.Reconnects:N0} | {F(s.SecondsToAllLive, 1)} s | ≤ {F(s.JitteredRetrySeconds, 1)} s | {F(s.LatestReturnMs, 0)} ms | {F(s.RedisCommandsPerResume, 3)} | {F(s.RedisCpuMs, 0)} ({F(s.RedisQuietCpuMs, 0)}) | {F(s.UnmovedP99Ms, 1)} | {F(s.SurvivorPeakRssBytes / 1048576.0, 0)} | {s.EventsLost:N0} | {s.Duplicates:N0} | {s.ConnectionsDropped} |"));
+                $"| {(s.Kind == StormKind.Kill ? "SIGKILL" : "SIGTERM (drain)")} | {s.Clients:N0} | {s.Replicas} | {F(s.TicksPerSecond, 2)} | {s.VictimClients:N0} | {s.Moved:N0} | {s.Reconnects:N0} | {F(s.SecondsToAllLive, 1)} s | ≤ {F(s.JitteredRetrySeconds, 1)} s | {F(s.LatestReturnMs, 0)} ms | {Percent(s.BoxBusy)} ({Percent(s.SurvivorsCpuShare)}, {Percent(s.LoadCpuShare)}) | {F(s.RedisCommandsPerResume, 3)} | {F(s.RedisCpuMs, 0)} ({F(s.RedisQuietCpuMs, 0)}) | {F(s.UnmovedP99Ms, 1)} | {F(s.SurvivorPeakRssBytes / 1048576.0, 0)} | {s.EventsLost:N0} | {s.Duplicates:N0} | {s.ConnectionsDropped} |"));
         }
 
         foreach (var s in storms.Where(s => s.Error is not null))
@@ -193,6 +193,9 @@ public static class MarkdownReport
 
     private static string F(double value, int decimals) =>
         double.IsFinite(value) ? value.ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Percent(double fraction) =>
+        double.IsFinite(fraction) ? (fraction * 100).ToString("0", CultureInfo.InvariantCulture) + " %" : "n/a";
 
     private static string Ratio(double ours, double peer) =>
         double.IsFinite(ours) && double.IsFinite(peer) && peer != 0 ? (ours / peer).ToString("0.00", CultureInfo.InvariantCulture) + " ×" : "n/a";

@@ -25,6 +25,9 @@ public sealed record SummaryRow(
     /// <summary>Cores the server kept busy in the window (CPU-seconds per second), for sizing; not read back from a report.</summary>
     public double CoresInUse { get; init; } = double.NaN;
 
+    /// <summary>Cores the load generators (the clients) kept busy in the same window.</summary>
+    public double LoadCores { get; init; } = double.NaN;
+
     /// <summary>Cores the server kept busy with every client connected and no tick flowing.</summary>
     public double IdleCores { get; init; } = double.NaN;
 
@@ -57,6 +60,7 @@ public sealed record SummaryRow(
                 g.Select(r => r.Configuration).FirstOrDefault(c => c.Length > 0) ?? "")
             {
                 CoresInUse = Median(g.Select(r => r.CpuSeconds / r.WindowSeconds)),
+                LoadCores = Median(g.Select(r => r.LoadCpuSeconds / r.WindowSeconds)),
                 IdleCores = Median(g.Select(r => r.IdleCores)),
                 IdleRssMegabytes = Median(g.Select(r => r.IdleRssBytes == 0 ? double.NaN : r.IdleRssBytes / 1048576.0)),
                 KernelKilobytesPerConnection = Median(g.Select(r => r.KernelBytesPerConnection / 1024)),
