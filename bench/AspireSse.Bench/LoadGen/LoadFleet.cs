@@ -91,6 +91,18 @@ public sealed class LoadFleet : IAsyncDisposable
             all.Sum(w => w.BytesAtEnd), all.Max(w => w.LateMs));
     }
 
+    /// <summary>Has every process sample its clients every <paramref name="every"/> from <paramref name="from"/> on, by the clock.</summary>
+    public Task StartTimelineAsync(DateTimeOffset from, TimeSpan every, CancellationToken cancellationToken) =>
+        Task.WhenAll(_workers.Select(w => w.SendAsync(Invariant($"timeline {from.ToUnixTimeMilliseconds()} {(long)every.TotalMilliseconds}"), cancellationToken)));
+
+    /// <summary>Stops the timeline; sample k summed over every process (as far as every process got).</summary>
+    public async Task<TimelinePoint[]> StopTimelineAsync(CancellationToken cancellationToken)
+    {
+        var all = (await Task.WhenAll(_workers.Select(w => w.SendAsync("timeline-stop", cancellationToken)))).Select(r => r.Timeline!).ToList();
+        return [.. Enumerable.Range(0, all.Min(t => t.Length)).Select(k => new TimelinePoint(
+            all.Sum(t => t[k].Open), all.Sum(t => t[k].Moved), all.Sum(t => t[k].Received)))];
+    }
+
     /// <summary>Every process's counts now, summed; <see cref="WorkerStatus.Behind"/> is about <paramref name="finalSequence"/>.</summary>
     public async Task<WorkerStatus> StatusAsync(long finalSequence, CancellationToken cancellationToken)
     {

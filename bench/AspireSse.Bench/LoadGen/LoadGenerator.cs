@@ -38,6 +38,7 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
 
     private Task? _pinger;
     private Task<WorkerWindow>? _window;
+    private (CancellationTokenSource Stop, Task<TimelinePoint[]> Sampling)? _timeline;
 
     public LoadTarget Target { get; } = target;
 
@@ -155,6 +156,52 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
             }
 
             return DateTimeOffset.UtcNow - at;
+        }
+    }
+
+    /// <summary>
+    /// Samples the clients every <paramref name="every"/> from <paramref name="from"/> on, on a thread
+    /// of its own (as <see cref="ScheduleWindow"/>, and for the same reason), until <see cref="StopTimelineAsync"/>.
+    /// Sample k is taken at <paramref name="from"/> + k × <paramref name="every"/> in every process.
+    /// </summary>
+    public void StartTimeline(DateTimeOffset from, TimeSpan every)
+    {
+        var stop = new CancellationTokenSource();
+        var sampling = Task.Factory.StartNew(() =>
+        {
+            var points = new List<TimelinePoint>();
+            for (var k = 0; !stop.IsCancellationRequested; k++)
+            {
+                if (from + (every * k) - DateTimeOffset.UtcNow is { Ticks: > 0 } wait)
+                {
+                    stop.Token.WaitHandle.WaitOne(wait);
+                }
+
+                int open = 0, moved = 0;
+                long received = 0;
+                foreach (var c in _connections)
+                {
+                    open += c.IsOpen ? 1 : 0;
+                    moved += c.Reconnects > 0 ? 1 : 0;
+                    received += c.Received;
+                }
+
+                points.Add(new TimelinePoint(open, moved, received));
+            }
+
+            return points.ToArray();
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _timeline = (stop, sampling);
+    }
+
+    /// <summary>Stops the timeline and returns its samples.</summary>
+    public async Task<TimelinePoint[]> StopTimelineAsync()
+    {
+        var (stop, sampling) = _timeline ?? throw new InvalidOperationException("No timeline was started.");
+        await stop.CancelAsync();
+        using (stop)
+        {
+            return await sampling;
         }
     }
 

@@ -29,9 +29,13 @@ public sealed record WorkerWindow(long ReceivedAtStart, long BytesAtStart, long 
     public long Bytes => BytesAtEnd - BytesAtStart;
 }
 
+/// <summary>A load-generator process's clients at one instant of a timeline sampled by the clock.</summary>
+/// <param name="Moved">Connections that had to reconnect at least once.</param>
+public readonly record struct TimelinePoint(int Open, int Moved, long Received);
+
 /// <summary>One reply line: ok with an optional payload, or the error that failed the command.</summary>
 public sealed record WorkerReply(bool Ok, string? Error = null, WorkerStatus? Status = null, WorkerReport? Report = null,
-    WorkerWindow? Window = null);
+    WorkerWindow? Window = null, TimelinePoint[]? Timeline = null);
 
 [JsonSerializable(typeof(WorkerReply))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

@@ -46,8 +46,15 @@ public static class StormRun
         await Task.Delay(quietSpan, cancellationToken);
         var stormStart = await system.RedisCountersAsync();
 
-        var timeline = new List<StormSample>();
-        var receivedAtStop = (await load.StatusAsync(0, cancellationToken)).Received;
+        // The timeline is sampled by each load process on a thread of its own, by the clock from the
+        // stop on: under the storm a status command reaches them seconds late.
+        var stopAt = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1);
+        await load.StartTimelineAsync(stopAt, SampleEvery, cancellationToken);
+        if (stopAt - DateTimeOffset.UtcNow is { Ticks: > 0 } lead)
+        {
+            await Task.Delay(lead, cancellationToken);
+        }
+
         var survivorPids = survivors.Select(r => r.Pid).OfType<int>().ToList();
         var cpuFrom = CpuReading.Take(survivorPids, load.ProcessIds);
         var cpuTo = cpuFrom;
@@ -60,7 +67,6 @@ public static class StormRun
         while (clock.Elapsed < ReturnLimit)
         {
             var status = await load.StatusAsync(0, cancellationToken);
-            timeline.Add(new StormSample(clock.Elapsed.TotalSeconds, status.Open, status.Received - receivedAtStop));
             peakRss = Math.Max(peakRss, survivors.Max(r => ProcessSample.Read(r.Pid is { } pid ? [pid] : []).RssBytes));
             if (double.IsNaN(allLive) && status.Open == clients && status.Moved >= victimClients && stopping.IsCompleted)
             {
@@ -80,6 +86,15 @@ public static class StormRun
         if (double.IsNaN(allLive))
         {
             cpuTo = CpuReading.Take(survivorPids, load.ProcessIds);
+        }
+
+        var points = await load.StopTimelineAsync(cancellationToken);
+        var timeline = points.Select((p, k) => new StormSample(k * SampleEvery.TotalSeconds, p.Open, p.Received - points[0].Received)).ToList();
+        var firstAllLive = Array.FindIndex(points, p => p.Open == clients && p.Moved >= victimClients);
+        if (!double.IsNaN(allLive))
+        {
+            // The clock-sampled timeline says when; the status calls above only said that it happened.
+            allLive = firstAllLive >= 0 ? firstAllLive * SampleEvery.TotalSeconds : allLive;
         }
 
         var stormSpan = clock.Elapsed;
