@@ -147,16 +147,17 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
             return new WorkerWindow(receivedAtStart, bytesAtStart, receivedAtEnd, bytesAtEnd,
                 Math.Max(lateAtStart.TotalMilliseconds, lateAtEnd.TotalMilliseconds));
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
 
-        static TimeSpan SleepUntil(DateTimeOffset at)
+    /// <summary>Blocks this thread until <paramref name="at"/> (or <paramref name="stop"/>); returns how late it woke.</summary>
+    private static TimeSpan SleepUntil(DateTimeOffset at, CancellationToken stop = default)
+    {
+        if (at - DateTimeOffset.UtcNow is { Ticks: > 0 } wait)
         {
-            if (at - DateTimeOffset.UtcNow is { Ticks: > 0 } wait)
-            {
-                Thread.Sleep(wait);
-            }
-
-            return DateTimeOffset.UtcNow - at;
+            stop.WaitHandle.WaitOne(wait);
         }
+
+        return DateTimeOffset.UtcNow - at;
     }
 
     /// <summary>
@@ -172,11 +173,7 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
             var points = new List<TimelinePoint>();
             for (var k = 0; !stop.IsCancellationRequested; k++)
             {
-                if (from + (every * k) - DateTimeOffset.UtcNow is { Ticks: > 0 } wait)
-                {
-                    stop.Token.WaitHandle.WaitOne(wait);
-                }
-
+                SleepUntil(from + (every * k), stop.Token);
                 int open = 0, moved = 0;
                 long received = 0;
                 foreach (var c in _connections)

@@ -127,7 +127,8 @@ public static class BenchmarkRun
         }
     }
 
-    private static async Task DelayUntilAsync(DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>Waits until <paramref name="at"/> by the clock; at once if it has passed.</summary>
+    internal static async Task DelayUntilAsync(DateTimeOffset at, CancellationToken cancellationToken)
     {
         if (at - DateTimeOffset.UtcNow is { Ticks: > 0 } wait)
         {

@@ -50,10 +50,7 @@ public static class StormRun
         // stop on: under the storm a status command reaches them seconds late.
         var stopAt = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1);
         await load.StartTimelineAsync(stopAt, SampleEvery, cancellationToken);
-        if (stopAt - DateTimeOffset.UtcNow is { Ticks: > 0 } lead)
-        {
-            await Task.Delay(lead, cancellationToken);
-        }
+        await BenchmarkRun.DelayUntilAsync(stopAt, cancellationToken);
 
         var survivorPids = survivors.Select(r => r.Pid).OfType<int>().ToList();
         var cpuFrom = CpuReading.Take(survivorPids, load.ProcessIds);
