@@ -174,16 +174,8 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
             for (var k = 0; !stop.IsCancellationRequested; k++)
             {
                 SleepUntil(from + (every * k), stop.Token);
-                int open = 0, moved = 0;
-                long received = 0;
-                foreach (var c in _connections)
-                {
-                    open += c.IsOpen ? 1 : 0;
-                    moved += c.Reconnects > 0 ? 1 : 0;
-                    received += c.Received;
-                }
-
-                points.Add(new TimelinePoint(open, moved, received));
+                var status = Status(0);
+                points.Add(new TimelinePoint(status.Open, status.Moved, status.Received));
             }
 
             return points.ToArray();
