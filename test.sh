@@ -46,6 +46,19 @@ count_results() {
   skipped=$((skipped + total - p - f))
 }
 
+# Each failed test in the TRX files, with the first line of its message.
+failed_tests() {
+  awk '
+    /<UnitTestResult / && /outcome="Failed"/ {
+      match($0, /testName="[^"]*"/); name = substr($0, RSTART + 10, RLENGTH - 11); want = 1; next
+    }
+    want && /<Message>/ {
+      sub(/.*<Message>/, ""); sub(/<\/Message>.*/, "")
+      gsub(/&quot;/, "\""); gsub(/&apos;/, "\047"); gsub(/&lt;/, "<"); gsub(/&gt;/, ">"); gsub(/&amp;/, "\\&")
+      print "  " name ": " substr($0, 1, 600); want = 0
+    }' "$results"/*.trx
+}
+
 # Every test project in the solution, one after another: they start real processes, and two cores
 # are better spent on one project at a time.
 for project in $(grep -o '"tests[^"]*Tests\.csproj"' AspireSse.sln | tr -d '"' | sed 's|\\|/|g'); do
@@ -68,6 +81,13 @@ if compgen -G "$results/screenshots/*.png" >/dev/null; then
   echo
   echo "== screenshots of the page, taken by the browser tests"
   ls "$results"/screenshots/*.png
+fi
+
+# CI shows only the end of the output, so the failures are named again just above the totals.
+if [ "$failed" -gt 0 ]; then
+  echo
+  echo "== failed tests"
+  failed_tests
 fi
 
 echo
