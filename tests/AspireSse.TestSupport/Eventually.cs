@@ -27,7 +27,28 @@ public static class Eventually
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"Timed out after {timeout.TotalSeconds:F0} s waiting for {what} (last seen: {last}).");
+            throw new TimeoutException($"Timed out after {timeout.TotalSeconds:F0} s waiting for {what} (last seen: {Describe(last)}).");
         }
+    }
+
+    /// <summary>What a probe last returned, readable in a failure message: tuples and lists spelled out, briefly.</summary>
+    private static string Describe(object? value, int depth = 0)
+    {
+        const int Items = 3, Length = 600;
+        var text = value switch
+        {
+            null => "null",
+            string s => s,
+            _ when depth > 2 => value.ToString() ?? "",
+            System.Runtime.CompilerServices.ITuple tuple =>
+                $"({string.Join(", ", Enumerable.Range(0, tuple.Length).Select(i => Describe(tuple[i], depth + 1)))})",
+            System.Collections.IEnumerable items => DescribeItems(items.Cast<object?>().ToList(), depth),
+            _ => value.ToString() ?? "",
+        };
+        return text.Length <= Length ? text : text[..Length] + "…";
+
+        static string DescribeItems(List<object?> items, int depth) =>
+            $"{items.Count} item(s)" + (items.Count == 0 ? "" :
+                $": [{string.Join("; ", items.Take(Items).Select(i => Describe(i, depth + 1)))}{(items.Count > Items ? "; …" : "")}]");
     }
 }

@@ -129,9 +129,7 @@ public abstract class ClientConnection : IDisposable
             {
                 // Whatever ends one connection is that connection's result, reported with the rest;
                 // it must not take the others down with it.
-                ended = ex is IOException or SocketException or HttpRequestException or InvalidDataException or OperationCanceledException
-                    ? ex.Message
-                    : $"{ex.GetType().Name}: {ex.Message}";
+                ended = Reason(ex);
             }
             finally
             {
@@ -163,6 +161,27 @@ public abstract class ClientConnection : IDisposable
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// What ended a stream, down to its innermost cause: HttpClient's own message ("An error occurred
+    /// while sending the request") is the same for a refused connect, a reset and a timeout.
+    /// </summary>
+    private static string Reason(Exception ex)
+    {
+        var expected = ex is IOException or SocketException or HttpRequestException or InvalidDataException or OperationCanceledException;
+        var reason = expected ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+        if (ex is HttpRequestException { HttpRequestError: not HttpRequestError.Unknown } http)
+        {
+            reason += $" [{http.HttpRequestError}]";
+        }
+
+        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            reason += inner is SocketException socket ? $" ← {socket.SocketErrorCode}" : $" ← {inner.Message}";
+        }
+
+        return reason;
     }
 
     /// <summary>Connects, sends the request, waits for the stream to open, then reads it to the end.</summary>
