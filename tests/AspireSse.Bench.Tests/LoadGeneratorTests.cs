@@ -39,6 +39,8 @@ public sealed class LoadGeneratorTests
         Assert.Equal(0, report.Malformed);
         Assert.Equal(0, report.Dropped);
         Assert.Equal(report.Received, load.Latency.Count);
+        // The running tally, which the storm's timeline reads, agrees with a walk over the connections.
+        Assert.Equal(new TimelinePoint(Open: 20, Moved: 0, Received: report.Received), load.Tally.Now);
         Assert.True(load.Latency.Percentile(50) > 0, "latencies were parsed from publishedAt");
         // Bytes per tick event, SSE framing included (the README's Benchmark section gives the size):
         // an order of magnitude, not a size check.

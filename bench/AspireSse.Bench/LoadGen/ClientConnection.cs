@@ -17,6 +17,7 @@ public abstract class ClientConnection : IDisposable
     protected const int BufferSize = 4096;
 
     private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConnectionTally _tally;
     private readonly LatencyHistogram _latency;
     private readonly LatencyHistogram? _unmovedLatency;
     // Ticks are expected from sequence 1.
@@ -32,9 +33,11 @@ public abstract class ClientConnection : IDisposable
     private long _latestReturnTicks;
 
     /// <param name="unmovedLatency">Also records the latency of this connection's ticks for as long as it has not had to reconnect.</param>
-    protected ClientConnection(LoadTarget target, LatencyHistogram latency, LatencyHistogram? unmovedLatency = null)
+    /// <param name="tally">The load process's running counts, which this connection keeps up to date.</param>
+    protected ClientConnection(LoadTarget target, ConnectionTally tally, LatencyHistogram latency, LatencyHistogram? unmovedLatency = null)
     {
         Target = target;
+        _tally = tally;
         _latency = latency;
         _unmovedLatency = unmovedLatency;
     }
@@ -133,7 +136,11 @@ public abstract class ClientConnection : IDisposable
             }
             finally
             {
-                _open = false;
+                if (_open)
+                {
+                    _open = false;
+                    _tally.Ended();
+                }
             }
 
             LastEnd = ended;
@@ -152,7 +159,11 @@ public abstract class ClientConnection : IDisposable
                 return;
             }
 
-            Interlocked.Increment(ref _reconnects);
+            if (Interlocked.Increment(ref _reconnects) == 1)
+            {
+                _tally.MovedOnce();
+            }
+
             _toldRetry = RetryDelay;
             Volatile.Write(ref _endedAt, System.Diagnostics.Stopwatch.GetTimestamp());
             await Task.Delay(RetryDelay, CancellationToken.None);
@@ -199,6 +210,7 @@ public abstract class ClientConnection : IDisposable
         }
 
         _open = true;
+        _tally.Opened();
         _opened.TrySetResult();
     }
 
@@ -223,6 +235,7 @@ public abstract class ClientConnection : IDisposable
         }
 
         _delivery.Observe(sequence);
+        _tally.Tick();
     }
 
     public void Dispose()

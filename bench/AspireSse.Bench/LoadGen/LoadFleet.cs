@@ -103,6 +103,13 @@ public sealed class LoadFleet : IAsyncDisposable
             all.Sum(t => t[k].Open), all.Sum(t => t[k].Moved), all.Sum(t => t[k].Received)))];
     }
 
+    /// <summary>Every process's running tally now, summed: cheap enough to poll under the storm.</summary>
+    public async Task<TimelinePoint> CountsAsync(CancellationToken cancellationToken)
+    {
+        var all = (await Task.WhenAll(_workers.Select(w => w.SendAsync("counts", cancellationToken)))).Select(r => r.Timeline![0]).ToList();
+        return new TimelinePoint(all.Sum(p => p.Open), all.Sum(p => p.Moved), all.Sum(p => p.Received));
+    }
+
     /// <summary>Every process's counts now, summed; <see cref="WorkerStatus.Behind"/> is about <paramref name="finalSequence"/>.</summary>
     public async Task<WorkerStatus> StatusAsync(long finalSequence, CancellationToken cancellationToken)
     {
@@ -211,6 +218,16 @@ public sealed class LoadFleet : IAsyncDisposable
             {
                 start.ArgumentList.Add("--reconnect");
             }
+
+            // The load processes are the instrument, so they are tuned not to stall: under the storm
+            // each gen0 collection froze its process, every client in it, for seconds on a box whose
+            // two cores twenty busy processes share, and tiered compilation re-jitted the reconnect
+            // path in the middle of it (perf, bench/results/storm-by-size/profile.md). A gen0 budget of 256 MB
+            // leaves a few collections a minute; without the instrumented tier, a hot method is
+            // compiled once more, not twice.
+            start.Environment["DOTNET_GCgen0size"] = "0x10000000";
+            start.Environment["DOTNET_GCgen0MaxBudget"] = "0x10000000";
+            start.Environment["DOTNET_TieredPGO"] = "0";
 
             _process = Process.Start(start) ?? throw new InvalidOperationException($"{name} did not start.");
             _process.ErrorDataReceived += (_, e) =>

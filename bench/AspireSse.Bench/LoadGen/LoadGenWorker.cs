@@ -10,7 +10,7 @@ namespace AspireSse.Bench.LoadGen;
 /// </summary>
 /// <remarks>
 /// Commands: <c>connect COUNT PARALLELISM TIMEOUT_S</c>, <c>latency on|off</c>, <c>window FROM_MS TO_MS</c>
-/// (Unix milliseconds), <c>window-counts</c>, <c>timeline FROM_MS EVERY_MS</c>, <c>timeline-stop</c>, <c>status FINAL</c>,
+/// (Unix milliseconds), <c>window-counts</c>, <c>timeline FROM_MS EVERY_MS</c>, <c>timeline-stop</c>, <c>counts</c>, <c>status FINAL</c>,
 /// <c>report FINAL</c>, <c>quit</c>. Several processes because each is held to the machine's
 /// open-file limit (20 000 here, a hard limit), and each client is an open socket.
 /// </remarks>
@@ -73,6 +73,8 @@ public static class LoadGenWorker
                 return new WorkerReply(true);
             case ["timeline-stop"]:
                 return new WorkerReply(true, Timeline: await load.StopTimelineAsync());
+            case ["counts"]:
+                return new WorkerReply(true, Timeline: [load.Tally.Now]);
             case ["status", var final]:
                 return new WorkerReply(true, Status: load.Status(Long(final)));
             case ["report", var final]:

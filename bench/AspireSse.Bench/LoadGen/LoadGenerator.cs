@@ -50,6 +50,9 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
 
     public IReadOnlyList<ClientConnection> Connections => _connections;
 
+    /// <summary>The connections' open, moved and received counts, kept as they change.</summary>
+    public ConnectionTally Tally { get; } = new();
+
     public long Received => _connections.Sum(c => c.Received);
 
     public long Bytes => _connections.Sum(c => c.Bytes);
@@ -71,8 +74,8 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
             {
                 await gate.WaitAsync(deadline.Token);
                 ClientConnection connection = Target.Protocol == ClientProtocol.SignalR
-                    ? new SignalRClientConnection(Target, Latency, source)
-                    : new SseClientConnection(Target, Latency, UnmovedLatency, _http);
+                    ? new SignalRClientConnection(Target, Tally, Latency, source)
+                    : new SseClientConnection(Target, Tally, Latency, UnmovedLatency, _http);
                 _connections.Add(connection);
                 _readLoops.Add(Task.Run(() => connection.RunAsync(deadline.Token), CancellationToken.None));
                 opened.Add(connection.Opened.ContinueWith(static (_, g) => ((SemaphoreSlim)g!).Release(), gate,
@@ -174,8 +177,7 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
             for (var k = 0; !stop.IsCancellationRequested; k++)
             {
                 SleepUntil(from + (every * k), stop.Token);
-                var status = Status(0);
-                points.Add(new TimelinePoint(status.Open, status.Moved, status.Received));
+                points.Add(Tally.Now);
             }
 
             return points.ToArray();

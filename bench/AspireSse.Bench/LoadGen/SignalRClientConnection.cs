@@ -13,7 +13,8 @@ namespace AspireSse.Bench.LoadGen;
 /// handshake first, then a ping every 15 s so the hub keeps the connection.
 /// </summary>
 /// <param name="source">The local address to connect from (see <see cref="LoadGenerator"/>), or null for the kernel's choice.</param>
-public sealed class SignalRClientConnection(LoadTarget target, LatencyHistogram latency, IPAddress? source) : ClientConnection(target, latency)
+public sealed class SignalRClientConnection(LoadTarget target, ConnectionTally tally, LatencyHistogram latency, IPAddress? source)
+    : ClientConnection(target, tally, latency)
 {
     private const byte RecordSeparator = 0x1e;
     private static readonly byte[] Handshake = "{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray();

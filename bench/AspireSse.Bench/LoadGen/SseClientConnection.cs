@@ -9,8 +9,8 @@ namespace AspireSse.Bench.LoadGen;
 /// allocation-free reader cost no less client CPU: bench/results/sse-reader.md.
 /// </summary>
 /// <param name="http">Shared by every connection of a load generator; each open stream holds a connection of its own.</param>
-public sealed class SseClientConnection(LoadTarget target, LatencyHistogram latency, LatencyHistogram unmovedLatency, HttpClient http)
-    : ClientConnection(target, latency, unmovedLatency)
+public sealed class SseClientConnection(LoadTarget target, ConnectionTally tally, LatencyHistogram latency, LatencyHistogram unmovedLatency,
+    HttpClient http) : ClientConnection(target, tally, latency, unmovedLatency)
 {
     private readonly CancellationTokenSource _close = new();
 

@@ -63,7 +63,7 @@ public static class StormRun
         double allLive = double.NaN;
         while (clock.Elapsed < ReturnLimit)
         {
-            var status = await load.StatusAsync(0, cancellationToken);
+            var status = await load.CountsAsync(cancellationToken);
             peakRss = Math.Max(peakRss, survivors.Max(r => ProcessSample.Read(r.Pid is { } pid ? [pid] : []).RssBytes));
             if (double.IsNaN(allLive) && status.Open == clients && status.Moved >= victimClients && stopping.IsCompleted)
             {
