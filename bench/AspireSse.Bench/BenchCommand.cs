@@ -125,7 +125,7 @@ public static class BenchCommand
             ?? (options.Mode == "full" ? BuildMetadata.ResultsDirectory : Path.Combine(BuildMetadata.ResultsDirectory, "raw", options.Mode));
         Directory.CreateDirectory(directory);
         var figures = (rows.Count == 0 ? [] : Figures.Write(rows, run.FigureSubtitle, directory))
-            .Concat(storms.Select(s => StormChart.Save(s, run.FigureSubtitle, directory))).ToList();
+            .Concat(storms.Select(s => StormChart.Save(s, (run with { TicksPerSecond = s.TicksPerSecond }).FigureSubtitle, directory))).ToList();
         var markdown = MarkdownReport.Render(run, rows, figures, storms);
         await File.WriteAllTextAsync(Path.Combine(directory, "benchmark.md"), markdown);
         var raw = Path.Combine(BuildMetadata.ResultsDirectory, "raw", $"{started:yyyyMMdd-HHmmss}-{run.Mode}.json");
