@@ -27,14 +27,10 @@ public sealed class DashboardPageTests
         var page = browser.Page;
         Replica[] instances = [.. run.System.EventServices, .. run.System.WebFrontends];
 
-        // Signing in lands on the Resources page.
-        var grid = page.Locator("main").First;
-        foreach (var instance in instances)
-        {
-            await Expect(grid).ToContainTextAsync(instance.ResourceId, Patiently);
-        }
-
-        await Expect(grid).ToContainTextAsync(RunningSystem.RedisServer, Patiently);
+        // Signing in lands on the Resources page, which lists every instance and Redis.
+        string[] expected = [.. instances.Select(i => i.ResourceId), RunningSystem.RedisServer];
+        await Eventually.WaitAsync(browser.MainTextAsync, text => text is not null && expected.All(text.Contains),
+            TelemetryRun.Timeout, $"the Resources page to list {string.Join(", ", expected)}", Cancellation);
         var resources = await Screenshots.SaveAsync(page, "dashboard-resources");
 
         // One tick's trace, with a relay from every replica.

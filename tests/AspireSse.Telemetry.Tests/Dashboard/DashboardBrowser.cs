@@ -76,14 +76,38 @@ internal sealed partial class DashboardBrowser : IAsyncDisposable
     /// <summary>How often the page's Blazor circuit failed ("An unhandled error has occurred") and was reloaded.</summary>
     public int Reloads { get; private set; }
 
+    /// <summary>
+    /// The text of the page's main content, or null after reloading it because its circuit failed
+    /// (see <see cref="Reloads"/>).
+    /// </summary>
+    public async Task<string?> MainTextAsync()
+    {
+        if (await ReloadIfCircuitFailedAsync())
+        {
+            return null;
+        }
+
+        return await Page.Locator("main").First.InnerTextAsync();
+    }
+
+    private async Task<bool> ReloadIfCircuitFailedAsync()
+    {
+        if (!await Page.Locator("#blazor-error-ui").IsVisibleAsync())
+        {
+            return false;
+        }
+
+        // The dashboard's circuit failed: the page stops updating until it is loaded again.
+        Reloads++;
+        await Page.ReloadAsync();
+        return true;
+    }
+
     /// <summary>The newest value the open instrument's table shows (its first row: time, value), or null while it shows none.</summary>
     public async Task<double?> LatestMetricValueAsync()
     {
-        if (await Page.Locator("#blazor-error-ui").IsVisibleAsync())
+        if (await ReloadIfCircuitFailedAsync())
         {
-            // The dashboard's circuit failed: the page stops updating until it is loaded again.
-            Reloads++;
-            await Page.ReloadAsync();
             return null;
         }
 
