@@ -53,7 +53,7 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
     /// <summary>The connections' open, moved and received counts, kept as they change.</summary>
     public ConnectionTally Tally { get; } = new();
 
-    public long Received => _connections.Sum(c => c.Received);
+    public long Received => Tally.Now.Received;
 
     public long Bytes => _connections.Sum(c => c.Bytes);
 
@@ -202,18 +202,15 @@ public sealed class LoadGenerator(LoadTarget target, IPAddress? source = null) :
     /// <summary>The connections' counts now; <paramref name="finalSequence"/> is the tick <see cref="WorkerStatus.Behind"/> is about.</summary>
     public WorkerStatus Status(long finalSequence)
     {
-        long received = 0, bytes = 0;
-        int open = 0, behind = 0, moved = 0, reconnects = 0, retries = 0;
+        var (open, moved, received) = Tally.Now;
+        long bytes = 0;
+        int behind = 0, reconnects = 0, retries = 0;
         var latest = TimeSpan.Zero;
         foreach (var c in _connections)
         {
-            received += c.Received;
             bytes += c.Bytes;
-            open += c.IsOpen ? 1 : 0;
             behind += c.Error is null && c.LastSequence < finalSequence ? 1 : 0;
-            var times = c.Reconnects;
-            moved += times > 0 ? 1 : 0;
-            reconnects += times;
+            reconnects += c.Reconnects;
             latest = c.LatestReturn > latest ? c.LatestReturn : latest;
             retries += c.ConnectRetries;
         }
