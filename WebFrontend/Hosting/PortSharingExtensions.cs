@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using AspireSse.WebFrontend.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
@@ -8,14 +7,11 @@ namespace Microsoft.Extensions.Hosting;
 
 public static class PortSharingExtensions
 {
-    // From Linux's <asm-generic/socket.h>; .NET names SO_REUSEADDR but not SO_REUSEPORT.
-    private const int SolSocket = 1;
-    private const int SoReusePort = 15;
-
     /// <summary>
     /// Lets replicas on one machine listen on one port (<see cref="PortSharingOptions.Port"/>), the
     /// kernel balancing connections between them: how the benchmark runs 100 000 streams on one box,
-    /// where each process is held to 20 000 open files.
+    /// where each process is held to 20 000 open files. A stopping replica leaves the port before it
+    /// drains (<see cref="SharedPortListener.Leave"/>), so its clients reconnect to the others.
     /// </summary>
     public static IHostApplicationBuilder AddPortSharing(this IHostApplicationBuilder builder)
     {
@@ -25,7 +21,8 @@ public static class PortSharingExtensions
             .Validate(o => o.Port == 0 || OperatingSystem.IsLinux(), "PortSharing:Port needs Linux (SO_REUSEPORT as Linux balances it).")
             .ValidateOnStart();
 
-        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<PortSharingOptions>>((transport, sharing) =>
+        builder.Services.AddSingleton<SharedPortListener>();
+        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<PortSharingOptions>, SharedPortListener>((transport, sharing, listener) =>
         {
             var shared = sharing.Value.Port;
             if (shared == 0)
@@ -34,31 +31,9 @@ public static class PortSharingExtensions
             }
 
             transport.CreateBoundListenSocket = endpoint => endpoint is IPEndPoint ip && ip.Port == shared
-                ? BindShared(ip)
+                ? listener.Bind(ip)
                 : SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
         });
         return builder;
-    }
-
-    private static Socket BindShared(IPEndPoint endpoint)
-    {
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            if (endpoint.Address.Equals(IPAddress.IPv6Any))
-            {
-                socket.DualMode = true;
-            }
-
-            // Before the bind: a port is shared only if every socket bound to it asked to share it.
-            socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
-            socket.Bind(endpoint);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 }

@@ -37,14 +37,16 @@ public static class TickRelayExtensions
 
         builder.Services.AddHealthChecks().AddCheck<RelayHealthCheck>("relay", tags: ["ready"]);
 
-        // Accepted sockets inherit the listening socket's buffer sizes on Linux.
-        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<TickStreamOptions>>((transport, stream) =>
+        // Accepted sockets inherit the listening socket's buffer sizes on Linux. Post-configured, so
+        // it applies to every listening socket however it was bound (a shared port binds its own).
+        builder.Services.AddOptions<SocketTransportOptions>().PostConfigure<IOptions<TickStreamOptions>>((transport, stream) =>
         {
             if (stream.Value.SocketSendBufferBytes > 0)
             {
+                var bind = transport.CreateBoundListenSocket;
                 transport.CreateBoundListenSocket = endpoint =>
                 {
-                    var socket = SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
+                    var socket = bind(endpoint);
                     socket.SendBufferSize = stream.Value.SocketSendBufferBytes;
                     return socket;
                 };

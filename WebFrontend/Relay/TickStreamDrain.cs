@@ -1,25 +1,30 @@
+using AspireSse.WebFrontend.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace AspireSse.WebFrontend.Relay;
 
 /// <summary>
 /// Graceful shutdown for long-lived streams. Kestrel would otherwise wait for every open stream to
-/// end by itself (they never do) and then cut them. Instead, before anything else stops: report
-/// unready so a health-checking proxy sends no new clients, wait for it to notice, then ask every client to
-/// reconnect shortly and close its stream. Clients resume elsewhere from their Last-Event-ID, so a
+/// end by itself (they never do) and then cut them. Instead, before anything else stops: take no new
+/// clients (leave a port shared with other replicas, where the kernel balances, and report unready,
+/// for a health-checking proxy), wait for a proxy to notice, then ask every client to reconnect
+/// shortly and close its stream. Clients resume elsewhere from their Last-Event-ID, so a
 /// rolling restart loses nothing.
 /// </summary>
 public sealed partial class TickStreamDrain(
     TickBroadcaster broadcaster,
     IOptions<TickStreamOptions> options,
-    ILogger<TickStreamDrain> logger) : IHostedLifecycleService
+    ILogger<TickStreamDrain> logger,
+    SharedPortListener? sharedPort = null) : IHostedLifecycleService
 {
     private static readonly TimeSpan LeaveTimeout = TimeSpan.FromSeconds(5);
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         LogDraining(broadcaster.ClientCount, options.Value.DrainDelay.TotalMilliseconds);
-        // Unready first (readiness reads IsDraining), and keep streaming while a proxy notices.
+        // No new clients first: none from the kernel, none from a proxy once it sees the replica unready
+        // (readiness reads IsDraining). Then keep streaming while a proxy notices.
+        sharedPort?.Leave();
         broadcaster.BeginDrain();
         await Task.Delay(options.Value.DrainDelay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         broadcaster.Drain();
