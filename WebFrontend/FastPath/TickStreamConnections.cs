@@ -22,7 +22,7 @@ namespace AspireSse.WebFrontend.FastPath;
 /// connection, request and response objects, header collections and the request's span; a heap
 /// walk put them at most of what a stream holds. Answered here, a stream keeps the transport
 /// connection and its own few objects, so an idle stream costs well below what it does with
-/// <c>TickStream:AnswerBelowHttp=false</c>, at the same CPU per event (see the README's Benchmark
+/// <c>FastPath:AnswerBelowHttp=false</c>, at the same CPU per event (see the README's Benchmark
 /// section).
 /// </para>
 /// <para>
@@ -44,6 +44,8 @@ internal sealed partial class TickStreamConnections(
     IOptions<AdmissionOptions> admission,
     ILogger<TickStreamConnections> logger)
 {
+    private long _headTimeouts;
+
     // Every open stream keeps this method's state for hours, so whatever is needed only to start a
     // stream (the head, its timeout, the span) lives in the methods it awaits, and is gone once they
     // return; otherwise every idle stream would keep that state too.
@@ -67,6 +69,14 @@ internal sealed partial class TickStreamConnections(
             // A silent or byte-by-byte connection would otherwise hold one of the replica's files for
             // as long as it likes.
             connection.Abort(new ConnectionAbortedException(ex.Message));
+            // Logged at the 1st, 2nd, 4th, 8th… cut: a replica too busy to read its connections shows
+            // without a line per connection.
+            var cut = Interlocked.Increment(ref _headTimeouts);
+            if ((cut & (cut - 1)) == 0)
+            {
+                LogHeadTimedOut(admission.Value.RequestHeadTimeout.TotalMilliseconds, cut);
+            }
+
             return;
         }
 
@@ -165,6 +175,10 @@ internal sealed partial class TickStreamConnections(
     }
 
     private sealed record AcceptedStream(TickClient Client, TickId? ResumeAfter, string? TraceParent, string? TraceState);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Cut a connection that sent no whole request head within {TimeoutMs} ms (Admission:RequestHeadTimeout; {Cut} so far)")]
+    private partial void LogHeadTimedOut(double timeoutMs, long cut);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The /events stream on connection {ConnectionId} failed and was closed")]
     private partial void LogStreamFailed(Exception exception, string connectionId);

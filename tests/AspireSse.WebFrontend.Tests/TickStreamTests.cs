@@ -201,6 +201,28 @@ public sealed class TickStreamTests
         await StreamPath.AssertOnlyAsync(StreamPath.Connection, frontend, Cancellation);
     }
 
+    [Fact]
+    public async Task AConnectionThatSendsNoRequestHeadIsCutAndTheReplicaSaysWhy()
+    {
+        await using var harness = await StartSystemAsync(extra: new() { ["Admission__RequestHeadTimeout"] = "00:00:00.500" });
+        var frontend = harness.Services[^1];
+
+        await using var silent = await RawHttp.ConnectAsync(frontend, Cancellation);
+        await using var partial = await RawHttp.ConnectAsync(frontend, Cancellation);
+        await partial.SendAsync("GET /events HTTP/1.1\r\n", Cancellation);
+
+        foreach (var connection in new[] { silent, partial })
+        {
+            // Closed or reset by the replica, with nothing sent: not left open until the test's timeout.
+            var closed = await Record.ExceptionAsync(() => connection.ReadUntilAsync("HTTP/1.1", Timeout, Cancellation));
+            Assert.True(closed is InvalidOperationException or IOException, $"the replica cut the connection ({closed})");
+        }
+
+        await Eventually.WaitAsync(() => Task.FromResult(frontend.RecentOutput),
+            o => o.Contains("Cut a connection that sent no whole request head within 500 ms (Admission:RequestHeadTimeout; 2 so far)", StringComparison.Ordinal),
+            Timeout, "the frontend to log the cut connections", Cancellation);
+    }
+
     [Theory]
     [InlineData(FastPathMode.On)]
     [InlineData(FastPathMode.Off)]
