@@ -106,7 +106,7 @@ public sealed class LoadFleet : IAsyncDisposable
     /// <summary>Every process's running tally now, summed: cheap enough to poll under the storm.</summary>
     public async Task<TimelinePoint> CountsAsync(CancellationToken cancellationToken)
     {
-        var all = (await Task.WhenAll(_workers.Select(w => w.SendAsync("counts", cancellationToken)))).Select(r => r.Timeline![0]).ToList();
+        var all = (await Task.WhenAll(_workers.Select(w => w.SendAsync("counts", cancellationToken)))).Select(r => r.Counts!.Value).ToList();
         return new TimelinePoint(all.Sum(p => p.Open), all.Sum(p => p.Moved), all.Sum(p => p.Received));
     }
 

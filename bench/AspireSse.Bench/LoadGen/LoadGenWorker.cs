@@ -74,7 +74,7 @@ public static class LoadGenWorker
             case ["timeline-stop"]:
                 return new WorkerReply(true, Timeline: await load.StopTimelineAsync());
             case ["counts"]:
-                return new WorkerReply(true, Timeline: [load.Tally.Now]);
+                return new WorkerReply(true, Counts: load.Tally.Now);
             case ["status", var final]:
                 return new WorkerReply(true, Status: load.Status(Long(final)));
             case ["report", var final]:

@@ -34,8 +34,9 @@ public sealed record WorkerWindow(long ReceivedAtStart, long BytesAtStart, long 
 public readonly record struct TimelinePoint(int Open, int Moved, long Received);
 
 /// <summary>One reply line: ok with an optional payload, or the error that failed the command.</summary>
+/// <param name="Counts">The process's running counts now (the <c>counts</c> command).</param>
 public sealed record WorkerReply(bool Ok, string? Error = null, WorkerStatus? Status = null, WorkerReport? Report = null,
-    WorkerWindow? Window = null, TimelinePoint[]? Timeline = null);
+    WorkerWindow? Window = null, TimelinePoint[]? Timeline = null, TimelinePoint? Counts = null);
 
 [JsonSerializable(typeof(WorkerReply))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
