@@ -93,10 +93,6 @@ public sealed class TraceTests
         TestReport.Publish($"telemetry: redis commands in tick traces: {string.Join(", ", redisCommands)}");
     }
 
-    // A replica exports a few spans per tick, so the dashboard's default of its newest 200 is only
-    // seconds' worth: on a busy machine a span could scroll out of it before a probe reads it.
-    private const int RecentSpans = 2000;
-
     [Theory]
     [InlineData(FastPathMode.On)]
     [InlineData(FastPathMode.Off)]
@@ -119,7 +115,7 @@ public sealed class TraceTests
         // The replay span is among the replica's newest spans; each of its links is followed to the
         // publish span it names, however long ago that tick was published.
         var replay = await run.WaitForAsync(
-            async d => (await d.SpansAsync([second.ResourceId], Cancellation, limit: RecentSpans)).SingleOrDefault(s => s.Name == TickTrace.ReplaySpan),
+            async d => (await d.SpansAsync([second.ResourceId], Cancellation, limit: DashboardTelemetry.RecentSpans)).SingleOrDefault(s => s.Name == TickTrace.ReplaySpan),
             r => r is not null, $"the replay span of {second.ResourceId}", Cancellation);
         var publishes = await run.WaitForAsync(
             d => Task.WhenAll(replay!.Links.Select(link => TickTrace.PublishSpanInAsync(d, link.TraceId, Cancellation))),
@@ -163,7 +159,7 @@ public sealed class TraceTests
         Assert.True(killed >= 2, $"killed {killed} pub/sub connection(s)");
 
         var backfilled = await run.WaitForAsync(
-            async d => (await d.SpansAsync([second.ResourceId], Cancellation, limit: RecentSpans)).FirstOrDefault(s => s.Name == TickTrace.ProcessSpan
+            async d => (await d.SpansAsync([second.ResourceId], Cancellation, limit: DashboardTelemetry.RecentSpans)).FirstOrDefault(s => s.Name == TickTrace.ProcessSpan
                 && s.Attribute(SseMetrics.RelaySourceTag) == "backfill"),
             b => b is not null, $"{second.ResourceId} to backfill a tick it missed while its subscription was cut", Cancellation);
         var link = Assert.Single(backfilled!.Links);

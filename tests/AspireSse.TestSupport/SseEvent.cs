@@ -23,4 +23,8 @@ public sealed record SseEvent(string Type, string? Id, string Data, long Receive
     public JsonElement Json => JsonDocument.Parse(Data).RootElement;
 
     public string? Replica => Json.TryGetProperty("replica", out var replica) ? replica.GetString() : null;
+
+    // The generated ToString would read Sequence and Epoch, which throw for an event without an id
+    // (a hello), and failure messages that list events would say that instead of the events.
+    public override string ToString() => Id is null ? $"{Type} {Data}" : $"{Type} {Id} {Data}";
 }

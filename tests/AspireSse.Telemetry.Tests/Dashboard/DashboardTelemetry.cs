@@ -18,6 +18,13 @@ internal sealed class DashboardTelemetry : IDisposable
     /// <summary>The dashboard resource the AppHost runs, and its browser endpoint (which also serves the API).</summary>
     public const string DashboardResource = "aspire-dashboard";
 
+    /// <summary>
+    /// How many of a resource's newest spans a probe asks for. The API's default is 200, only seconds'
+    /// worth of a replica's or an EventService's spans: on a busy machine the span a probe looks for
+    /// could scroll out of them before it is read, and then never be found.
+    /// </summary>
+    public const int RecentSpans = 2000;
+
     private const string ApiKeyHeader = "x-api-key";
 
     /// <summary>Any one request; the dashboard answers from memory, so seconds mean it is stuck.</summary>

@@ -19,7 +19,7 @@ internal sealed record TickTrace(long Sequence, DashboardSpan? Publish, IReadOnl
     /// <summary>The publish span of each tick, by sequence, among the spans of the given EventService instances.</summary>
     public static async Task<IReadOnlyDictionary<long, DashboardSpan>> PublishSpansAsync(DashboardTelemetry dashboard,
         IEnumerable<string> eventServices, CancellationToken cancellationToken) =>
-        (await dashboard.SpansAsync(eventServices, cancellationToken))
+        (await dashboard.SpansAsync(eventServices, cancellationToken, limit: DashboardTelemetry.RecentSpans))
             .Where(s => s.Name == PublishSpan && s.LongAttribute(SseTelemetry.SequenceTag) is not null)
             .GroupBy(s => s.LongAttribute(SseTelemetry.SequenceTag)!.Value)
             .ToDictionary(g => g.Key, g => g.Single());
