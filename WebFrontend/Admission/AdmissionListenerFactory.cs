@@ -31,7 +31,7 @@ internal sealed partial class AdmissionListenerFactory(
 
     private sealed class Listener(IConnectionListener inner, AdmissionListenerFactory owner, int max) : IConnectionListener
     {
-        private long _refused;
+        private readonly DoublingCount _refused = new();
 
         public EndPoint EndPoint => inner.EndPoint;
 
@@ -48,9 +48,7 @@ internal sealed partial class AdmissionListenerFactory(
                 Interlocked.Decrement(ref owner._open);
                 connection.Abort();
                 await connection.DisposeAsync();
-                // Logged at the 1st, 2nd, 4th, 8th… refusal: a flood shows without a line per connection.
-                var refused = Interlocked.Increment(ref _refused);
-                if ((refused & (refused - 1)) == 0)
+                if (_refused.Increment(out var refused))
                 {
                     LogRefused(owner._logger, max, refused);
                 }

@@ -44,7 +44,7 @@ internal sealed partial class TickStreamConnections(
     IOptions<AdmissionOptions> admission,
     ILogger<TickStreamConnections> logger)
 {
-    private long _headTimeouts;
+    private readonly DoublingCount _headTimeouts = new();
 
     // Every open stream keeps this method's state for hours, so whatever is needed only to start a
     // stream (the head, its timeout, the span) lives in the methods it awaits, and is gone once they
@@ -69,10 +69,8 @@ internal sealed partial class TickStreamConnections(
             // A silent or byte-by-byte connection would otherwise hold one of the replica's files for
             // as long as it likes.
             connection.Abort(new ConnectionAbortedException(ex.Message));
-            // Logged at the 1st, 2nd, 4th, 8th… cut: a replica too busy to read its connections shows
-            // without a line per connection.
-            var cut = Interlocked.Increment(ref _headTimeouts);
-            if ((cut & (cut - 1)) == 0)
+            // A replica too busy to read its connections in time shows here.
+            if (_headTimeouts.Increment(out var cut))
             {
                 LogHeadTimedOut(admission.Value.RequestHeadTimeout.TotalMilliseconds, cut);
             }
