@@ -197,6 +197,12 @@ public sealed class TickPublisher(IConnectionMultiplexer redis)
         return new TickPosition((string)result[0]!, (long)result[1]);
     }
 
+    /// <summary>
+    /// Retires the epoch when Redis's count is behind <paramref name="released"/>, a tick this instance
+    /// released: Redis came back with older data (<see cref="TickRollback"/>).
+    /// </summary>
+    public Task<bool> RetireEpochIfBehindAsync(TickId released) => redis.GetDatabase().RetireEpochIfBehindAsync(released);
+
     /// <summary>Writes and releases the tick in one step: for a Redis without replicas to wait for.</summary>
     public async Task<PublishOutcome> PublishAsync(Tick tick, int historyLength, TimeSpan lease) =>
         Outcome(await redis.GetDatabase().ScriptEvaluateAsync(PublishScript, Arguments(tick, historyLength, lease)));

@@ -80,6 +80,9 @@ public sealed partial class TickerWorker(
     {
         var settings = options.Value;
         TickPosition? position = null;
+        // The last tick this instance released: if Redis's count is ever behind it, Redis lost ticks
+        // that clients have seen, and numbering on would give their ids new content.
+        TickId? released = null;
 
         // PeriodicTimer does not queue up missed periods: after an outage the ticker resumes at its
         // normal pace instead of firing a catch-up burst.
@@ -98,6 +101,11 @@ public sealed partial class TickerWorker(
                 if (_mustResync || position is null)
                 {
                     _mustResync = false;
+                    if (released is { } seen && await publisher.RetireEpochIfBehindAsync(seen))
+                    {
+                        LogRolledBack(seen.ToString());
+                    }
+
                     position = await publisher.EnsureEpochAsync();
                     LogPosition(position.Value.Epoch, position.Value.Counter);
                 }
@@ -124,6 +132,7 @@ public sealed partial class TickerWorker(
                 {
                     case PublishOutcome.Published:
                         position = position.Value with { Counter = sequence };
+                        released = new TickId(position.Value.Epoch, sequence);
                         if (status.AwaitingAcknowledgementSince is not null)
                         {
                             LogAcknowledgedAgain(sequence);
@@ -206,6 +215,10 @@ public sealed partial class TickerWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Numbering stands at epoch {Epoch}, tick {Counter}")]
     private partial void LogPosition(string epoch, long counter);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Redis came back with older data: its count is behind tick {Released}, which this instance released. Retired the epoch; numbering starts again in a new one, and every client gets a reset.")]
+    private partial void LogRolledBack(string released);
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Did not publish tick {Sequence}: the counter or epoch in Redis moved. Re-reading it.")]

@@ -36,6 +36,12 @@ public sealed partial class TickHistory(IConnectionMultiplexer redis, ILogger<Ti
         return (epoch.Result.IsNull ? null : (string)epoch.Result!, released.IsNull ? 0 : (long)released);
     }
 
+    /// <summary>
+    /// Retires the epoch when Redis's count is behind <paramref name="relayed"/>, a tick this replica
+    /// relayed: Redis came back with older data (<see cref="TickRollback"/>).
+    /// </summary>
+    public Task<bool> RetireEpochIfBehindAsync(TickId relayed) => redis.GetDatabase().RetireEpochIfBehindAsync(relayed);
+
     /// <summary>The oldest retained sequence, or null when the history is empty.</summary>
     public async Task<long?> OldestAsync()
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AspireSse.Contracts;
 using AspireSse.TestSupport;
+using AspireSse.TestSupport.Processes;
 using StackExchange.Redis;
 
 namespace AspireSse.EventService.Tests;
@@ -144,6 +145,52 @@ public sealed class TickerTests
     }
 
     [Fact]
+    public async Task WhenRedisComesBackWithOlderDataTheCountStartsAgainInANewEpochInsteadOfReusingIds()
+    {
+        await using var harness = await ServiceHarness.StartAsync(cancellationToken: Cancellation);
+        var connection = await harness.ConnectRedisAsync();
+        var redis = connection.GetDatabase();
+        // Every tick published, by id: an id must never be published with two different contents.
+        var published = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var channel = await connection.GetSubscriber().SubscribeAsync(TickRedisKeys.Channel);
+        channel.OnMessage(message =>
+        {
+            var json = (string)message.Message!;
+            var tick = JsonSerializer.Deserialize(json, TickJsonContext.Default.Tick)!;
+            lock (published)
+            {
+                Add(published, new TickId(tick.Epoch, tick.Sequence).ToString(), json);
+            }
+        });
+        var service = await harness.StartEventServiceAsync(Interval("00:00:00.050"), cancellationToken: Cancellation);
+        var copiedAt = await WaitForCounterAsync(redis, 10);
+        var epoch = (string)(await redis.StringGetAsync(TickRedisKeys.Epoch))!;
+        using var older = RedisDataCopy.Take(harness.Redis.DataDirectory);
+        var releasedBefore = await WaitForCounterAsync(redis, copiedAt + 20);
+
+        await harness.Redis.RestartFromAsync(older, Eventually.Timeout, Cancellation);
+
+        var newEpoch = await Eventually.WaitAsync(async () => (string?)await redis.StringGetAsync(TickRedisKeys.Epoch),
+            e => e is not null && e != epoch, Eventually.Timeout, $"a new epoch after Redis came back behind {epoch}-{releasedBefore}", Cancellation);
+        await WaitForCounterAsync(redis, 10);
+        var ticks = await ReadStreamAsync(redis);
+        Assert.All(ticks, t => Assert.Equal(newEpoch, t.Tick.Epoch));
+        Assert.Equal(1, ticks[0].Sequence);
+        Assert.Null(TickSequence.FirstBreak([.. ticks.Select(t => t.Sequence)]));
+        lock (published)
+        {
+            foreach (var tick in ticks)
+            {
+                Add(published, new TickId(tick.Tick.Epoch, tick.Sequence).ToString(), tick.Json);
+            }
+
+            Assert.Empty(published.Where(p => p.Value.Count > 1).Select(p => p.Key));
+        }
+
+        Assert.Contains("Redis came back with older data", service.RecentOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task InvalidIntervalStopsStartupWithAClearMessage()
     {
         await using var harness = await ServiceHarness.StartAsync(cancellationToken: Cancellation);
@@ -169,6 +216,16 @@ public sealed class TickerTests
         await service.WaitForExitAsync(deadline.Token);
 
         Assert.Contains("ConnectionStrings:redis is not set", service.RecentOutput, StringComparison.Ordinal);
+    }
+
+    private static void Add(Dictionary<string, HashSet<string>> published, string id, string json)
+    {
+        if (!published.TryGetValue(id, out var contents))
+        {
+            published[id] = contents = new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        contents.Add(json);
     }
 
     private sealed record StoredTick(long Sequence, string Json, Tick Tick);

@@ -359,7 +359,17 @@ public sealed class RunningSystem : IAsyncDisposable
     /// Stops redis-server and starts it again, keeping its append-only file or (<paramref name="keepData"/>
     /// false) losing it, as a server that came back on a new disk would.
     /// </summary>
-    public async Task RestartRedisAsync(bool keepData, CancellationToken cancellationToken)
+    public Task RestartRedisAsync(bool keepData, CancellationToken cancellationToken) =>
+        RestartRedisAsync(keepData ? null : () => RedisDataCopy.DeleteContents(_redisData), cancellationToken);
+
+    /// <summary>A copy of redis-server's data as it stands now, for <see cref="RestartRedisFromAsync"/>.</summary>
+    public RedisDataCopy CopyRedisData() => RedisDataCopy.Take(_redisData);
+
+    /// <summary>Stops redis-server and starts it again from <paramref name="older"/>: Redis back with older data.</summary>
+    public Task RestartRedisFromAsync(RedisDataCopy older, CancellationToken cancellationToken) =>
+        RestartRedisAsync(() => older.RestoreInto(_redisData), cancellationToken);
+
+    private async Task RestartRedisAsync(Action? whileStopped, CancellationToken cancellationToken)
     {
         var redis = Instances(RedisServer).Single();
         var before = _latest[redis.ResourceId].Snapshot.StartTimeStamp;
@@ -368,21 +378,7 @@ public sealed class RunningSystem : IAsyncDisposable
             events => events.Single(e => e.ResourceId == redis.ResourceId).Snapshot.State?.Text is { } state
                 && KnownResourceStates.TerminalStates.Contains(state),
             "redis-server to stop", cancellationToken);
-        if (!keepData)
-        {
-            foreach (var entry in new DirectoryInfo(_redisData).EnumerateFileSystemInfos())
-            {
-                if (entry is DirectoryInfo directory)
-                {
-                    directory.Delete(recursive: true);
-                }
-                else
-                {
-                    entry.Delete();
-                }
-            }
-        }
-
+        whileStopped?.Invoke();
         await ExecuteCommandAsync(redis.ResourceId, "start", cancellationToken);
         await WaitUntilStartedAgainAsync(redis.ResourceId, before, cancellationToken);
     }

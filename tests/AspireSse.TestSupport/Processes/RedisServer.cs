@@ -88,6 +88,18 @@ public sealed class RedisServer : ManagedProcess
         }
     }
 
+    /// <summary>
+    /// Kills the server (SIGKILL) and starts it again from <paramref name="older"/>, as a server
+    /// restored from an older copy of its data would; waits until it answers.
+    /// </summary>
+    public async Task RestartFromAsync(RedisDataCopy older, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        await KillAsync();
+        older.RestoreInto(DataDirectory);
+        Start();
+        await WaitReadyAsync(timeout, cancellationToken);
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
