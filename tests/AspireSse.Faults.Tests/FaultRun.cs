@@ -111,6 +111,10 @@ internal sealed class FaultRun : IAsyncDisposable
         return DeliveryReport.For(_clients);
     }
 
+    /// <summary>How many of the replicas died or were restarted since their process id was read.</summary>
+    public static int Crashed(RunningSystem system, params (Replica Replica, int Pid)[] instances) =>
+        instances.Count(i => !system.IsRunning(i.Replica) || !Directory.Exists($"/proc/{i.Pid}") || system.ProcessIdOf(i.Replica) != i.Pid);
+
     /// <summary>The scenario's name in its <c>faults:</c> line: with <c>-plain</c> when the fast path is off.</summary>
     public string Scenario(string name) => FastPath == FastPathMode.On ? name : $"{name}-plain";
 

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.RegularExpressions;
 using AspireSse.SystemTesting;
 using AspireSse.TestSupport;
@@ -50,7 +48,7 @@ public sealed partial class LimitTests
         }
 
         var report = await run.WaitForRecoveryAsync(Cancellation, beyond: 10);
-        var crashed = Crashed(run.System, (replica, pid));
+        var crashed = FaultRun.Crashed(run.System, (replica, pid));
         report.Publish(run.Scenario("fd-limit-streams"), $"crashed={crashed} cap={cap} refused={excess.Sum(c => c.Refusals)}");
         AssertNothingLost(report, crashed);
         Assert.All(excess, c => Assert.Equal(1, c.Connections));
@@ -92,10 +90,10 @@ public sealed partial class LimitTests
             }
         }, CancellationToken.None);
         var endpoint = new System.Net.DnsEndPoint(replica.Url.Host, replica.Url.Port);
-        var slow = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => SilentConnection.OpenAsync(endpoint, Cancellation)));
+        var slow = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => RawConnection.OpenAsync(endpoint, Cancellation)));
         var drips = slow.Select(c => c.DripRequestHeadAsync("/events", TimeSpan.FromMilliseconds(250), Cancellation)).ToList();
         var silent = await Task.WhenAll(Enumerable.Range(0, 2 * int.Parse(OpenFileLimit, CultureInfo.InvariantCulture))
-            .Select(_ => SilentConnection.OpenAsync(endpoint, Cancellation)));
+            .Select(_ => RawConnection.OpenAsync(endpoint, Cancellation)));
         var opened = silent.Count(c => c.Connected);
 
         var completedHeads = (await Task.WhenAll(drips).WaitAsync(FaultRun.Timeout, Cancellation)).Count(sent => sent);
@@ -114,7 +112,7 @@ public sealed partial class LimitTests
         // Real clients keep coming: one that arrives now is served.
         var late = run.AddClient(server: replica.Url);
         var report = await run.WaitForRecoveryAsync(Cancellation, beyond: 10);
-        var crashed = Crashed(run.System, (replica, pid));
+        var crashed = FaultRun.Crashed(run.System, (replica, pid));
         report.Publish(run.Scenario("fd-limit-idle-sockets"),
             $"crashed={crashed} silent={opened} byte-by-byte={slow.Length} peak-files={peak}/{OpenFileLimit}");
         AssertNothingLost(report, crashed);
@@ -158,7 +156,7 @@ public sealed partial class LimitTests
         // The orchestrator brings the replica back; capacity frees, the waiting clients come in.
         await run.System.StartAgainAsync(killed, Cancellation);
         var report = await run.WaitForRecoveryAsync(Cancellation, beyond: 10);
-        var crashed = Crashed(run.System, [.. survivors]);
+        var crashed = FaultRun.Crashed(run.System, [.. survivors]);
         report.Publish(run.Scenario("cascade"), $"crashed={crashed} caps={string.Join('/', caps)} refused={run.Clients.Sum(c => c.Refusals) - refusedBefore}");
         AssertNothingLost(report, crashed);
     }
@@ -179,9 +177,6 @@ public sealed partial class LimitTests
     }
 
     /// <summary>Instances that were running and no longer are, or whose process is not the one that was.</summary>
-    private static int Crashed(RunningSystem system, params (Replica Replica, int Pid)[] instances) =>
-        instances.Count(i => !system.IsRunning(i.Replica) || !Directory.Exists($"/proc/{i.Pid}") || system.ProcessIdOf(i.Replica) != i.Pid);
-
     private static void AssertNothingLost(DeliveryReport report, int crashed)
     {
         Assert.Equal(0, crashed);
@@ -194,49 +189,4 @@ public sealed partial class LimitTests
 
     [GeneratedRegex(@"Serving at most (\d+) streams")]
     private static partial Regex ServingAtMost();
-
-    /// <summary>A TCP connection that says nothing, or its request head a byte at a time.</summary>
-    private sealed class SilentConnection(Socket socket) : IDisposable
-    {
-        /// <summary>Connects, or gives up after a few seconds (a full accept queue drops the attempt).</summary>
-        public static async Task<SilentConnection> OpenAsync(System.Net.EndPoint endpoint, CancellationToken cancellationToken)
-        {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(5));
-            try
-            {
-                await socket.ConnectAsync(endpoint, timeout.Token);
-            }
-            catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-            }
-
-            return new SilentConnection(socket);
-        }
-
-        public bool Connected => socket.Connected;
-
-        /// <summary>Sends a request head one byte per <paramref name="every"/>; true if all of it went out.</summary>
-        public async Task<bool> DripRequestHeadAsync(string path, TimeSpan every, CancellationToken cancellationToken)
-        {
-            var head = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n");
-            try
-            {
-                for (var i = 0; i < head.Length; i++)
-                {
-                    await socket.SendAsync(head.AsMemory(i, 1), cancellationToken);
-                    await Task.Delay(every, cancellationToken);
-                }
-
-                return true;
-            }
-            catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                return false;
-            }
-        }
-
-        public void Dispose() => socket.Dispose();
-    }
 }
