@@ -41,15 +41,19 @@ public static class TickStreamEndpoints
     private static async Task<IResult> StreamTicksAsync(
         HttpContext context,
         TickBroadcaster broadcaster,
-        TickHistory history,
+        TickStreamOpener opener,
         TickStreamWriter writer,
         IStreamOutputFactory outputs,
-        AdmissionLimits limits,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader,
         [FromQuery] string? lastEventId)
     {
         // The header wins: it is what the browser sends on reconnect, after the query's id is stale.
-        var opening = await TickStreamOpening.OpenAsync(lastEventIdHeader ?? lastEventId, broadcaster, history, limits);
+        var opening = await opener.OpenAsync(lastEventIdHeader ?? lastEventId, context.RequestAborted);
+        if (opening.ClientLeft)
+        {
+            return TypedResults.Empty;
+        }
+
         if (opening.Refusal is { } refusal)
         {
             if (refusal.StatusCode == StatusCodes.Status503ServiceUnavailable)
