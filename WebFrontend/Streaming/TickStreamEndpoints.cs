@@ -1,10 +1,8 @@
 using System.Globalization;
 using AspireSse.WebFrontend.Admission;
-using AspireSse.WebFrontend.Authorization;
 using AspireSse.WebFrontend.Relay;
 using AspireSse.WebFrontend.Streaming;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -23,18 +21,14 @@ public static class TickStreamEndpoints
     /// </remarks>
     public static IEndpointRouteBuilder MapTickStream(this IEndpointRouteBuilder endpoints)
     {
-        var stream = endpoints.MapGet("/events", StreamTicksAsync)
+        endpoints.MapGet("/events", StreamTicksAsync)
             .WithName("TickStream")
             .WithSummary("Live counter ticks as Server-Sent Events (hello, tick, heartbeat, reset, drain).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        if (endpoints.ServiceProvider.GetRequiredService<IOptions<StreamAuthorizationOptions>>().Value.IsEnabled)
-        {
-            // StreamAuthorization:ApiKey (AddStreamAuthorization). This metadata alone keeps such
-            // streams off the below-HTTP path (FastPathEligibility).
-            stream.RequireAuthorization();
-        }
-
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            // With StreamAuthorization:ApiKey set, this metadata alone keeps streams off the
+            // below-HTTP path (FastPathEligibility).
+            .RequireStreamAuthorization(endpoints);
         return endpoints;
     }
 
