@@ -13,6 +13,9 @@ public readonly record struct TickId(string? Epoch, long Sequence)
     public const long MaxSequence = 1_000_000_000_000_000;
     private const int MaxEpochLength = 32;
 
+    /// <summary>What <see cref="IsValidEpoch"/> accepts, in words, for an error message.</summary>
+    public static readonly string EpochRule = $"1 to {MaxEpochLength} ASCII letters and digits";
+
     public override string ToString() =>
         Epoch is null
             ? Sequence.ToString(CultureInfo.InvariantCulture)
@@ -38,7 +41,7 @@ public readonly record struct TickId(string? Epoch, long Sequence)
         {
             epoch = text[..dash];
             number = text[(dash + 1)..];
-            if (epoch.Length is 0 or > MaxEpochLength || !epoch.All(char.IsAsciiLetterOrDigit))
+            if (!IsValidEpoch(epoch))
             {
                 error = $"'{Truncate(text)}' is not a tick id: expected <epoch>-<sequence>, e.g. 3fa81c02-42, with a letters-and-digits epoch.";
                 return false;
@@ -55,6 +58,29 @@ public readonly record struct TickId(string? Epoch, long Sequence)
 
         id = new TickId(epoch, sequence);
         error = null;
+        return true;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="epoch"/> can name an epoch (<see cref="EpochRule"/>): the one rule for
+    /// an epoch sent by a client and for one read from Redis, so that no id written to a stream can
+    /// break its framing.
+    /// </summary>
+    public static bool IsValidEpoch(ReadOnlySpan<char> epoch)
+    {
+        if (epoch.Length is 0 or > MaxEpochLength)
+        {
+            return false;
+        }
+
+        foreach (var c in epoch)
+        {
+            if (!char.IsAsciiLetterOrDigit(c))
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 

@@ -8,7 +8,7 @@ public static class StreamAuthorizationExtensions
     /// <summary>
     /// When <c>StreamAuthorization:ApiKey</c> is set, registers the <c>ApiKey</c> authentication
     /// scheme (<see cref="ApiKeyAuthenticationHandler"/>) and authorization, which <c>MapTickStream</c>
-    /// then requires on <c>/events</c>. Unset, nothing is registered.
+    /// and <c>MapTickStats</c> then require (<c>RequireStreamAuthorization</c>). Unset, nothing is registered.
     /// </summary>
     public static IHostApplicationBuilder AddStreamAuthorization(this IHostApplicationBuilder builder)
     {

@@ -30,17 +30,16 @@ namespace AspireSse.WebFrontend.FastPath;
 /// requests (nor <c>http.server.*</c> metrics), so as soon as the app has authentication, rate
 /// limiting or host filtering, or <c>/events</c> asks for authorization, rate limiting, CORS or a
 /// host, nothing is answered here (<see cref="FastPathEligibility"/>). Everything this code does
-/// not recognise, a refusal (bad id, id ahead of the latest tick, stream cap) included, goes to
-/// Kestrel untouched, as does a connection whose first request was something else.
+/// not recognise, a refusal (bad id, id ahead of the latest tick, stream cap, Redis not answering)
+/// included, goes to Kestrel untouched, as does a connection whose first request was something else.
 /// </para>
 /// </remarks>
 internal sealed partial class TickStreamConnections(
     TickBroadcaster broadcaster,
-    TickHistory history,
+    TickStreamOpener opener,
     TickStreamWriter writer,
     FastPathEligibility eligibility,
     TimeProvider time,
-    AdmissionLimits limits,
     IOptions<AdmissionOptions> admission,
     ILogger<TickStreamConnections> logger)
 {
@@ -62,9 +61,14 @@ internal sealed partial class TickStreamConnections(
         AcceptedStream? accepted;
         try
         {
-            accepted = await AcceptAsync(connection.Transport.Input);
+            accepted = await AcceptAsync(connection.Transport.Input, connection.ConnectionClosed);
         }
-        catch (TimeoutException ex)
+        catch (OperationCanceledException) when (connection.ConnectionClosed.IsCancellationRequested)
+        {
+            // The client left while its stream was being opened: nobody to answer.
+            return;
+        }
+        catch (RequestHeadTimeoutException ex)
         {
             // A silent or byte-by-byte connection would otherwise hold one of the replica's files for
             // as long as it likes.
@@ -125,8 +129,9 @@ internal sealed partial class TickStreamConnections(
     /// accepts, consumes it and returns the registered client. Otherwise nothing is consumed, and
     /// null hands the same bytes to Kestrel.
     /// </summary>
-    /// <exception cref="TimeoutException">No whole head within <c>Admission:RequestHeadTimeout</c>.</exception>
-    private async Task<AcceptedStream?> AcceptAsync(PipeReader input)
+    /// <exception cref="RequestHeadTimeoutException">No whole head within <c>Admission:RequestHeadTimeout</c>.</exception>
+    /// <exception cref="OperationCanceledException">The client left while the stream was being opened.</exception>
+    private async Task<AcceptedStream?> AcceptAsync(PipeReader input, CancellationToken connectionClosed)
     {
         using var timeout = new CancellationTokenSource(admission.Value.RequestHeadTimeout);
         while (true)
@@ -138,7 +143,7 @@ internal sealed partial class TickStreamConnections(
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested)
             {
-                throw new TimeoutException("No request head within Admission:RequestHeadTimeout.");
+                throw new RequestHeadTimeoutException();
             }
 
             var outcome = StreamRequestHead.TryParse(read.Buffer, out var head);
@@ -150,14 +155,18 @@ internal sealed partial class TickStreamConnections(
 
             if (head is not null)
             {
-                var opening = await TickStreamOpening.OpenAsync(head.LastEventId, broadcaster, history, limits);
-                // A refusal is left to the endpoint, which decides it again and writes the response:
-                // one place for refusals.
+                var opening = await opener.OpenAsync(head.LastEventId, connectionClosed);
                 if (opening.Client is { } client)
                 {
                     input.AdvanceTo(read.Buffer.GetPosition(head.Length));
                     return new AcceptedStream(client, opening.ResumeAfter, head.TraceParent, head.TraceState);
                 }
+
+                input.AdvanceTo(read.Buffer.Start);
+                // Nobody is left to answer; otherwise a refusal (Redis not answering included) is left
+                // to the endpoint, which decides it again and writes the response: one place for refusals.
+                connectionClosed.ThrowIfCancellationRequested();
+                return null;
             }
 
             input.AdvanceTo(read.Buffer.Start);
@@ -173,6 +182,10 @@ internal sealed partial class TickStreamConnections(
     }
 
     private sealed record AcceptedStream(TickClient Client, TickId? ResumeAfter, string? TraceParent, string? TraceState);
+
+    // Its own type, so that only the head's timeout is taken for one: a Redis command's timeout is a
+    // TimeoutException too.
+    private sealed class RequestHeadTimeoutException() : TimeoutException("No request head within Admission:RequestHeadTimeout.");
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Cut a connection that sent no whole request head within {TimeoutMs} ms (Admission:RequestHeadTimeout; {Cut} so far)")]

@@ -1,14 +1,17 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using AspireSse.Contracts;
+using AspireSse.WebFrontend.Admission;
 using StackExchange.Redis;
 
 namespace AspireSse.WebFrontend.Relay;
 
 /// <summary>Reads the EventService's record of ticks: epoch, counter and the history stream.</summary>
-public sealed partial class TickHistory(IConnectionMultiplexer redis, ILogger<TickHistory> logger)
+public sealed partial class TickHistory(IConnectionMultiplexer redis, TimeProvider time, ILogger<TickHistory> logger)
 {
     private const int PageSize = 500;
+    // Sampled: a bad entry stays in the history, and every replay across it would log it again.
+    private readonly DoublingCount _skipped = new();
 
     // Never past what this server says was released: a written tick still waiting for a replica, or
     // one that a primary cut off from its replica wrote, is not history yet and may never be. Checked
@@ -103,18 +106,41 @@ public sealed partial class TickHistory(IConnectionMultiplexer redis, ILogger<Ti
                 continue;
             }
 
+            Tick? tick;
             try
             {
-                return JsonSerializer.Deserialize((ReadOnlySpan<byte>)(byte[])fields[i + 1]!, TickJsonContext.Default.Tick);
+                tick = JsonSerializer.Deserialize((ReadOnlySpan<byte>)(byte[])fields[i + 1]!, TickJsonContext.Default.Tick);
             }
             catch (JsonException ex)
             {
-                LogMalformed(ex, id);
+                Skip(ex, id, "it is not a tick");
                 return null;
             }
+
+            // The entry's id is where readers find it: a tick that names another place would be
+            // relayed out of order.
+            var problem = tick is null ? "it is not a tick"
+                : TickValidation.Problem(tick, time.GetUtcNow())
+                ?? (tick.Sequence != SequenceOf(id) ? "its sequence is not its entry's" : null);
+            if (problem is not null)
+            {
+                Skip(null, id, problem);
+                return null;
+            }
+
+            return tick;
         }
 
+        Skip(null, id, $"it has no '{TickRedisKeys.StreamField}' field");
         return null;
+    }
+
+    private void Skip(Exception? exception, string id, string problem)
+    {
+        if (_skipped.Increment(out var count))
+        {
+            LogSkipped(exception, id, problem, count);
+        }
     }
 
     private static long SequenceOf(string text)
@@ -122,6 +148,6 @@ public sealed partial class TickHistory(IConnectionMultiplexer redis, ILogger<Ti
         return long.Parse(text.AsSpan(0, text.IndexOf('-', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped history entry {Id}: it is not a valid tick")]
-    private partial void LogMalformed(Exception exception, string id);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped history entry {Id}: {Problem} ({Count} so far)")]
+    private partial void LogSkipped(Exception? exception, string id, string problem, long count);
 }

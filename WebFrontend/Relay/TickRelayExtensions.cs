@@ -29,6 +29,7 @@ public static class TickRelayExtensions
         builder.Services.AddSingleton<RelayStatus>();
         builder.Services.AddSingleton<TickHistory>();
         builder.Services.AddSingleton<TickStreamWriter>();
+        builder.Services.AddSingleton<TickStreamOpener>();
         // The plain output, unless the fast path (AddFastPath) has put its own in.
         builder.Services.TryAddSingleton<IStreamOutputFactory, PipeOutputFactory>();
         builder.Services.AddHostedService<TickStreamDrain>();

@@ -63,6 +63,18 @@ public sealed class TickStreamOptions
     [Range(1, 1024, ErrorMessage = "TickStream:ConcurrentHistoryReads must be between 1 and 1024.")]
     public int ConcurrentHistoryReads { get; set; } = 16;
 
+    /// <summary>
+    /// How long opening a stream waits for Redis when only Redis can say whether the id a client
+    /// resumes after was ever published (it is ahead of this replica). Past it the client gets
+    /// <c>503</c> with <c>Retry-After</c> instead of waiting on a Redis that does not answer. Shorter
+    /// than the Redis client's own command timeout, so the refusal comes first, and than a client
+    /// or proxy waits for response headers, even when a stream is decided twice (the fast path
+    /// leaves a refusal to the endpoint, which decides again).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:00:30",
+        ErrorMessage = "TickStream:ResumeCheckTimeout must be between 100 ms and 30 seconds.")]
+    public TimeSpan ResumeCheckTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>A jittered reconnect delay: <see cref="ReconnectDelay"/> plus up to as much again.</summary>
     public TimeSpan JitteredReconnectDelay() => ReconnectDelay * (1 + Random.Shared.NextDouble());
 }

@@ -1,5 +1,7 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using AspireSse.Contracts;
+using AspireSse.WebFrontend.Admission;
 using StackExchange.Redis;
 
 namespace AspireSse.WebFrontend.Relay;
@@ -8,7 +10,11 @@ namespace AspireSse.WebFrontend.Relay;
 /// The process's one Redis subscription, relaying strictly in sequence. Messages are read from a
 /// <see cref="ChannelMessageQueue"/>, one at a time in the order Redis sent them. Pub/sub drops
 /// whatever is published while the subscriber is disconnected, so whenever a message shows a gap
-/// the missing ticks are read from the history stream and relayed first.
+/// the missing ticks are read from the history stream and relayed first. Anyone who can publish on
+/// the channel can send anything, so a message is relayed only when it is a well-formed tick
+/// (<see cref="TickValidation"/>) and, unless it simply follows the last one, Redis agrees: its
+/// history holds the tick, its epoch key names the tick's epoch. Any other message is logged and
+/// skipped, and moves nothing.
 /// </summary>
 public sealed partial class TickSubscriber(
     IConnectionMultiplexer redis,
@@ -21,6 +27,7 @@ public sealed partial class TickSubscriber(
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RollbackCheckInterval = TimeSpan.FromSeconds(1);
+    private readonly DoublingCount _skipped = new();
     private long _lastRollbackCheck;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -79,15 +86,26 @@ public sealed partial class TickSubscriber(
     private async Task RelayInOrderAsync(Tick tick, CancellationToken cancellationToken)
     {
         var position = broadcaster.Position;
-        if (position.Epoch is null)
+        if (position.Epoch != tick.Epoch)
         {
-            // The first tick ever seen (Redis was empty when this replica started).
-            broadcaster.Initialize(tick.Epoch, 0);
-        }
-        else if (position.Of(tick) == TickOrder.OtherEpoch)
-        {
-            // Redis is the authority on the numbering: a tick of another epoch means it started again.
-            broadcaster.StartEpoch(tick.Epoch, 0);
+            // The first tick seen (Redis was empty when this replica started) or one of another
+            // epoch: Redis is the authority on the numbering, and only its epoch key says it started
+            // again. A tick that merely claims so would send every client a reset.
+            var (epoch, _) = await history.ReadPositionAsync();
+            if (epoch != tick.Epoch)
+            {
+                Skip(tick, $"Redis's epoch is {epoch ?? "not set"}");
+                return;
+            }
+
+            if (position.Epoch is null)
+            {
+                broadcaster.Initialize(tick.Epoch, 0);
+            }
+            else
+            {
+                broadcaster.StartEpoch(tick.Epoch, 0);
+            }
         }
 
         var last = broadcaster.Position;
@@ -97,23 +115,13 @@ public sealed partial class TickSubscriber(
                 await CheckForRollbackAsync(last);
                 return;
             case TickOrder.Gap:
-                var filled = 0;
-                await foreach (var missed in history.ReadAsync(last.Sequence + 1, tick.Sequence - 1, cancellationToken: cancellationToken))
+                if (await BackfillAsync(tick, last, cancellationToken) is not { } released)
                 {
-                    if (broadcaster.Position.Of(missed) == TickOrder.Next)
-                    {
-                        Relay(missed, backfilled: true);
-                        filled++;
-                    }
+                    Skip(tick, "the history stream in Redis does not hold it");
+                    return;
                 }
 
-                LogBackfilled(filled, last.Sequence + 1, tick.Sequence - 1);
-                if (broadcaster.Position.Of(tick) != TickOrder.Next)
-                {
-                    // Only possible when the gap is longer than the retained history.
-                    LogUnfillableGap(broadcaster.LastSequence + 1, tick.Sequence - 1);
-                }
-
+                tick = released;
                 break;
         }
 
@@ -148,6 +156,46 @@ public sealed partial class TickSubscriber(
         }
     }
 
+    /// <summary>
+    /// Relays the missed ticks before <paramref name="tick"/> from the history stream, read through
+    /// the tick's own sequence: pub/sub delivers whatever anyone publishes, so a tick after a gap is
+    /// believed only when the history holds it under the released mark.
+    /// </summary>
+    /// <returns>The history's copy of <paramref name="tick"/>, or null when it does not hold one.</returns>
+    private async Task<Tick?> BackfillAsync(Tick tick, TickPosition last, CancellationToken cancellationToken)
+    {
+        Tick? released = null;
+        var filled = 0;
+        await foreach (var stored in history.ReadAsync(last.Sequence + 1, tick.Sequence, cancellationToken: cancellationToken))
+        {
+            if (stored.Sequence == tick.Sequence)
+            {
+                released = stored.Epoch == tick.Epoch ? stored : null;
+                break;
+            }
+
+            if (broadcaster.Position.Of(stored) == TickOrder.Next)
+            {
+                Relay(stored, backfilled: true);
+                filled++;
+            }
+        }
+
+        if (released is null && filled == 0)
+        {
+            return null;
+        }
+
+        LogBackfilled(filled, last.Sequence + 1, released is null ? broadcaster.LastSequence : tick.Sequence - 1);
+        if (released is not null && broadcaster.Position.Of(released) != TickOrder.Next)
+        {
+            // Only possible when the gap is longer than the retained history.
+            LogUnfillableGap(broadcaster.LastSequence + 1, tick.Sequence - 1);
+        }
+
+        return released;
+    }
+
     private void Relay(Tick tick, bool backfilled)
     {
         using var activity = RelayActivities.StartProcess(tick, backfilled);
@@ -158,28 +206,55 @@ public sealed partial class TickSubscriber(
 
     private Tick? Parse(RedisValue message)
     {
+        Tick? tick;
         try
         {
-            var tick = JsonSerializer.Deserialize((ReadOnlySpan<byte>)message, TickJsonContext.Default.Tick);
-            if (tick is { Sequence: > 0, Epoch.Length: > 0 })
-            {
-                return tick;
-            }
+            tick = JsonSerializer.Deserialize((ReadOnlySpan<byte>)message, TickJsonContext.Default.Tick);
         }
         catch (JsonException ex)
         {
-            LogMalformed(ex, Preview(message));
+            Skip(ex, "it is not a tick", message);
             return null;
         }
 
-        LogMalformed(null, Preview(message));
-        return null;
+        if (tick is null)
+        {
+            Skip(null, "it is not a tick", message);
+            return null;
+        }
+
+        if (TickValidation.Problem(tick, time.GetUtcNow()) is { } problem)
+        {
+            Skip(null, problem, message);
+            return null;
+        }
+
+        return tick;
+    }
+
+    // Sampled: whoever can publish on the channel could otherwise fill the log.
+    private void Skip(Exception? exception, string problem, RedisValue message)
+    {
+        if (_skipped.Increment(out var count))
+        {
+            LogSkipped(exception, problem, count, Preview(message));
+        }
+    }
+
+    private void Skip(Tick tick, string problem)
+    {
+        if (_skipped.Increment(out var count))
+        {
+            LogSkipped(null, problem, count, new TickId(tick.Epoch, tick.Sequence).ToString());
+        }
     }
 
     private static string Preview(RedisValue message)
     {
         var text = message.ToString();
-        return text.Length <= 200 ? text : text[..200] + "…";
+        text = text.Length <= 200 ? text : text[..200] + "…";
+        // Whatever was published, it stays on one line of the log.
+        return JsonEncodedText.Encode(text, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Subscribed to Redis channel {Channel}; relaying after {Epoch}-{Sequence}")]
@@ -188,8 +263,8 @@ public sealed partial class TickSubscriber(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Subscribing to Redis failed; retrying in {Seconds} s")]
     private partial void LogSubscribeFailed(Exception exception, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored a message on the tick channel that is not a valid tick: {Message}")]
-    private partial void LogMalformed(Exception? exception, string message);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped a message on the tick channel: {Problem} ({Count} so far): {Message}")]
+    private partial void LogSkipped(Exception? exception, string problem, long count, string message);
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Redis came back with older data: its count is behind tick {Relayed}, which this replica relayed. Retired the epoch; the EventService starts a new one, and every client gets a reset.")]

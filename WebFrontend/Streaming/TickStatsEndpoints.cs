@@ -15,7 +15,9 @@ public static class TickStatsEndpoints
     {
         endpoints.MapGet("/events/stats", GetStats)
             .WithName("TickStreamStats")
-            .WithSummary("This replica's id, its number of open /events streams, and the last tick it relayed.");
+            .WithSummary("This replica's id, its number of open /events streams, and the last tick it relayed.")
+            // It shows where the count stands: whoever may not read the stream may not read that either.
+            .RequireStreamAuthorization(endpoints);
         return endpoints;
     }
 

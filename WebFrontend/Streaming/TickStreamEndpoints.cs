@@ -1,10 +1,8 @@
 using System.Globalization;
 using AspireSse.WebFrontend.Admission;
-using AspireSse.WebFrontend.Authorization;
 using AspireSse.WebFrontend.Relay;
 using AspireSse.WebFrontend.Streaming;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -23,33 +21,33 @@ public static class TickStreamEndpoints
     /// </remarks>
     public static IEndpointRouteBuilder MapTickStream(this IEndpointRouteBuilder endpoints)
     {
-        var stream = endpoints.MapGet("/events", StreamTicksAsync)
+        endpoints.MapGet("/events", StreamTicksAsync)
             .WithName("TickStream")
             .WithSummary("Live counter ticks as Server-Sent Events (hello, tick, heartbeat, reset, drain).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        if (endpoints.ServiceProvider.GetRequiredService<IOptions<StreamAuthorizationOptions>>().Value.IsEnabled)
-        {
-            // StreamAuthorization:ApiKey (AddStreamAuthorization). This metadata alone keeps such
-            // streams off the below-HTTP path (FastPathEligibility).
-            stream.RequireAuthorization();
-        }
-
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            // With StreamAuthorization:ApiKey set, this metadata alone keeps streams off the
+            // below-HTTP path (FastPathEligibility).
+            .RequireStreamAuthorization(endpoints);
         return endpoints;
     }
 
     private static async Task<IResult> StreamTicksAsync(
         HttpContext context,
         TickBroadcaster broadcaster,
-        TickHistory history,
+        TickStreamOpener opener,
         TickStreamWriter writer,
         IStreamOutputFactory outputs,
-        AdmissionLimits limits,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader,
         [FromQuery] string? lastEventId)
     {
         // The header wins: it is what the browser sends on reconnect, after the query's id is stale.
-        var opening = await TickStreamOpening.OpenAsync(lastEventIdHeader ?? lastEventId, broadcaster, history, limits);
+        var opening = await opener.OpenAsync(lastEventIdHeader ?? lastEventId, context.RequestAborted);
+        if (opening.ClientLeft)
+        {
+            return TypedResults.Empty;
+        }
+
         if (opening.Refusal is { } refusal)
         {
             if (refusal.StatusCode == StatusCodes.Status503ServiceUnavailable)

@@ -50,22 +50,28 @@ public static class StreamPath
     }
 
     /// <summary>The replica's count of streams opened on each path, from <c>/events/stats</c>.</summary>
-    public static async Task<Dictionary<string, long>> OpenedAsync(ServiceProcess frontend, CancellationToken cancellationToken) =>
-        (await StatsAsync(frontend, cancellationToken)).GetProperty("opened").EnumerateObject()
+    public static async Task<Dictionary<string, long>> OpenedAsync(ServiceProcess frontend, CancellationToken cancellationToken,
+        string? apiKey = null) =>
+        (await StatsAsync(frontend, cancellationToken, apiKey)).GetProperty("opened").EnumerateObject()
             .ToDictionary(p => p.Name, p => p.Value.GetInt64());
 
-    /// <summary>The replica's <c>/events/stats</c>.</summary>
-    public static async Task<JsonElement> StatsAsync(ServiceProcess frontend, CancellationToken cancellationToken)
+    /// <summary>The replica's <c>/events/stats</c>, sending <paramref name="apiKey"/> when the replica asks for one.</summary>
+    public static async Task<JsonElement> StatsAsync(ServiceProcess frontend, CancellationToken cancellationToken, string? apiKey = null)
     {
         // A client of its own, so reading the stats never reuses (or opens) a test client's connection.
         using var http = new HttpClient();
+        if (apiKey is not null)
+        {
+            http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        }
+
         return JsonSerializer.Deserialize<JsonElement>(await http.GetStringAsync(new Uri(frontend.Url, "/events/stats"), cancellationToken));
     }
 
     /// <summary>Exactly one stream so far, opened on <paramref name="path"/>.</summary>
-    public static async Task AssertOnlyAsync(string path, ServiceProcess frontend, CancellationToken cancellationToken)
+    public static async Task AssertOnlyAsync(string path, ServiceProcess frontend, CancellationToken cancellationToken, string? apiKey = null)
     {
-        var opened = await OpenedAsync(frontend, cancellationToken);
+        var opened = await OpenedAsync(frontend, cancellationToken, apiKey);
         Assert.Equal(new Dictionary<string, long> { [Connection] = 0, [Socket] = 0, [Pipe] = 0, [Counted(path)] = 1 }, opened);
     }
 }

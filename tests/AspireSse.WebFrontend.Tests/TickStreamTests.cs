@@ -160,7 +160,7 @@ public sealed class TickStreamTests
 
         Assert.Equal("hello", events[0].Type);
         // A fresh connection, yet served by the endpoint (written to the socket), not below HTTP.
-        await StreamPath.AssertOnlyAsync(StreamPath.Socket, frontend, Cancellation);
+        await StreamPath.AssertOnlyAsync(StreamPath.Socket, frontend, Cancellation, apiKey: key);
         var output = frontend.RecentOutput;
         Assert.Contains(FastPathOff, output, StringComparison.Ordinal);
         Assert.Contains("requires authorization", output, StringComparison.Ordinal);
