@@ -51,9 +51,9 @@ internal static class RedisResources
 
         return runAs switch
         {
-            // A data volume (which also turns on Redis persistence) keeps the count going across
-            // container restarts.
-            "container" => builder.AddRedis(name).WithDataVolume(),
+            // A data volume keeps the count going across container restarts. Aspire runs the
+            // container's redis-server through a shell and adds these arguments to its command.
+            "container" => builder.AddRedis(name).WithDataVolume().WithArgs(RedisDurability.Arguments),
             "executable" => builder.AddRedisServer(name),
             _ => throw new InvalidOperationException(
                 $"{RunAsSetting} is '{builder.Configuration[RunAsSetting]}'. Use 'auto' (the default), 'container' (needs Docker or Podman) " +
@@ -85,13 +85,14 @@ internal static class RedisResources
             .WithEndpoint(name: "tcp", scheme: "redis", isProxied: false);
         var endpoint = server.GetEndpoint("tcp");
         server.WithArgs(
+        [
             "--port", endpoint.Property(EndpointProperty.TargetPort),
             "--bind", "127.0.0.1",
             "--requirepass", password,
             "--dir", dataDirectory,
             "--save", "",
-            "--appendonly", "yes",
-            "--appendfsync", "everysec");
+            .. RedisDurability.Arguments,
+        ]);
 
         var connectionString = ReferenceExpression.Create(
             $"{endpoint.Property(EndpointProperty.IPV4Host)}:{endpoint.Property(EndpointProperty.Port)},password={password}");

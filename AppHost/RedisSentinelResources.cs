@@ -188,8 +188,7 @@ internal static class RedisSentinelResources
                 $"masterauth {secret}",
                 $"dir {annotation.Directory}",
                 "save \"\"",
-                "appendonly yes",
-                "appendfsync everysec",
+                .. RedisDurability.ConfigLines,
             ];
             if (primaryPort is { } leader && leader != ownPort)
             {

@@ -23,6 +23,13 @@ public sealed class SentinelTopologyTests
             Assert.True(system.IsRunning(Assert.Single(system.Instances(name))), $"{name} runs");
         }
 
+        // Each node's append-only file holds a write on disk before the node answers it.
+        foreach (var node in (string[])[RunningSystem.RedisPrimary, RunningSystem.RedisReplica])
+        {
+            Assert.Equal("yes", await system.ConfigOfAsync(node, "appendonly", Cancellation));
+            Assert.Equal("always", await system.ConfigOfAsync(node, "appendfsync", Cancellation));
+        }
+
         Assert.Equal(RunningSystem.RedisPrimary, await system.PrimaryNodeAsync(Cancellation));
         Assert.Equal($"replica of {RunningSystem.RedisPrimary} connected", await system.RoleOfAsync(RunningSystem.RedisReplica, Cancellation));
 

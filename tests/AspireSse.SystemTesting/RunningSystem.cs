@@ -430,6 +430,17 @@ public sealed class RunningSystem : IAsyncDisposable
         }
     }
 
+    /// <summary>A setting of a Redis node (or the single redis-server) as it runs, asked directly (<c>CONFIG GET</c>).</summary>
+    public async Task<string?> ConfigOfAsync(string node, string parameter, CancellationToken cancellationToken)
+    {
+        await using var client = await ConnectionMultiplexer.ConnectAsync(await DirectOptionsAsync(node, CommandMap.Default, cancellationToken));
+        return await client.GetServer("127.0.0.1", RedisPortOf(node)).ConfigGetAsync(parameter) switch
+        {
+            [var setting] => setting.Value,
+            var other => throw new InvalidOperationException($"CONFIG GET {parameter} on {node} answered {other.Length} settings."),
+        };
+    }
+
     /// <summary>Waits until <paramref name="node"/> is a replica of <paramref name="primary"/>, in sync.</summary>
     public Task WaitUntilReplicaInSyncAsync(string node, string primary, CancellationToken cancellationToken) =>
         Eventually.WaitAsync(() => RoleOfAsync(node, cancellationToken), role => role == $"replica of {primary} connected", Timeout,
