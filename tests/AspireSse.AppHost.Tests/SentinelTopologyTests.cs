@@ -38,6 +38,14 @@ public sealed class SentinelTopologyTests
         Assert.Contains($"serviceName={RunningSystem.SentinelServiceName}", connectionString, StringComparison.Ordinal);
         Assert.DoesNotContain($":{system.RedisPortOf(RunningSystem.RedisPrimary)},", connectionString + ",", StringComparison.Ordinal);
 
+        // The password is on no command line, and only in files their owner alone can read: the
+        // config files the AppHost wrote and those the nodes and Sentinels rewrote themselves.
+        var password = await RedisPasswordChecks.PasswordAsync(system, Cancellation);
+        string[] processes = [RunningSystem.RedisPrimary, RunningSystem.RedisReplica, .. RunningSystem.RedisSentinels];
+        RedisPasswordChecks.AssertOnNoCommandLine(system, password, processes);
+        await system.RewriteConfigAsync(RunningSystem.RedisReplica, Cancellation);
+        RedisPasswordChecks.AssertOnlyInOwnerOnlyFiles(system.RedisDataDirectory, password, atLeast: processes.Length);
+
         var redis = await system.RedisAsync(Cancellation);
         var first = (long)await redis.StringGetAsync(TickRedisKeys.Published);
         await Eventually.WaitAsync(async () => (long)await redis.StringGetAsync(TickRedisKeys.Published), now => now >= first + 2,
