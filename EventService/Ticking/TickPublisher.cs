@@ -216,7 +216,9 @@ public sealed class TickPublisher(IConnectionMultiplexer redis)
             return Outcome(written);
         }
 
-        // On the connection that carried the write: WAIT counts the replicas whose offset reached it.
+        // WAIT counts the replicas that reached the offset Redis noted for this connection after its
+        // last command, whichever it was. Should StackExchange.Redis have reconnected since the write,
+        // the new connection's first commands (AUTH, its handshake) ran after the write: still covered.
         var acknowledged = (long)await db.ExecuteAsync("WAIT", replicas, (long)timeout.TotalMilliseconds);
         if (acknowledged < replicas)
         {
