@@ -5,10 +5,12 @@ using StackExchange.Redis;
 namespace AspireSse.EventService.Tests;
 
 /// <summary>
-/// A StackExchange.Redis connection for the code under test that, once armed, loses its connection to
-/// Redis right after the next script is answered (<c>CLIENT KILL</c>, as a server or a network would
-/// drop it) and hands that answer back only once it has reconnected: whatever the code sends next
-/// runs on a new connection, which has written nothing.
+/// A StackExchange.Redis connection for the code under test that misbehaves once, when armed: it loses
+/// its connection to Redis right after the next script is answered (<c>CLIENT KILL</c>, as a server or
+/// a network would drop it) and hands that answer back only once it has reconnected, so whatever the
+/// code sends next runs on a new connection; or it answers the next <c>WAIT</c> itself, at once, with
+/// as many replicas as asked for, as Redis answers a WAIT that has nothing to wait for (sent elsewhere
+/// than the writes, by a proxy, or first on a connection without a password).
 /// </summary>
 internal sealed class InterruptibleConnection : IAsyncDisposable
 {
@@ -18,6 +20,7 @@ internal sealed class InterruptibleConnection : IAsyncDisposable
     private readonly ConnectionMultiplexer _inner;
     private readonly ConnectionMultiplexer _admin;
     private int _armed;
+    private int _waitAnsweredAtOnce;
 
     private InterruptibleConnection(ConnectionMultiplexer inner, ConnectionMultiplexer admin)
     {
@@ -42,6 +45,21 @@ internal sealed class InterruptibleConnection : IAsyncDisposable
 
     /// <summary>The next script's answer comes back only after the connection was lost and made again.</summary>
     public void InterruptAfterNextScript() => Interlocked.Exchange(ref _armed, 1);
+
+    /// <summary>The next WAIT is answered at once, as if every replica it asks for held everything.</summary>
+    public void AnswerNextWaitAtOnce() => Interlocked.Exchange(ref _waitAnsweredAtOnce, 1);
+
+    private Task<RedisResult>? AnswerWait(object?[] args)
+    {
+        if (args is [string command, object?[] { Length: > 0 } arguments, ..]
+            && command.Equals("WAIT", StringComparison.OrdinalIgnoreCase)
+            && Interlocked.Exchange(ref _waitAnsweredAtOnce, 0) == 1)
+        {
+            return Task.FromResult(RedisResult.Create(Convert.ToInt64(arguments[0], System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        return null;
+    }
 
     private async Task<RedisResult> AfterScriptAsync(Task<RedisResult> script)
     {
@@ -109,10 +127,15 @@ internal sealed class InterruptibleConnection : IAsyncDisposable
 
         protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
         {
+            if (targetMethod!.Name == nameof(IDatabaseAsync.ExecuteAsync) && _owner.AnswerWait(args ?? []) is { } answered)
+            {
+                return answered;
+            }
+
             object? result;
             try
             {
-                result = targetMethod!.Invoke(_target, args);
+                result = targetMethod.Invoke(_target, args);
             }
             catch (TargetInvocationException ex) when (ex.InnerException is not null)
             {

@@ -12,70 +12,140 @@ namespace AspireSse.EventService.Tests;
 /// </summary>
 public sealed class ReplicaAcknowledgementTests
 {
-    private const int HistoryLength = 100;
-    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan AcknowledgementTimeout = TimeSpan.FromMilliseconds(200);
-
     private static CancellationToken Cancellation => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task ATickWhoseConnectionIsLostBetweenItsWriteAndItsWaitIsNotReleasedUntilTheReplicaHoldsIt()
     {
-        await using var primary = await StartRedisAsync();
-        await using var replica = await StartRedisAsync();
-        await using var admin = await TestRedisClient.ConnectAsync(primary);
-        await using var replicaAdmin = await TestRedisClient.ConnectAsync(replica);
-        await ReplicateAsync(replicaAdmin, replica, primary);
+        await using var system = await PublisherWithReplica.StartAsync();
 
-        await using var connection = await InterruptibleConnection.ConnectAsync(primary.ConnectionString);
-        var publisher = new TickPublisher(connection.Multiplexer);
-        Assert.True((await publisher.AcquireOrRenewLeaseAsync(Lease)).IsLeader);
-        var epoch = (await publisher.EnsureEpochAsync()).Epoch;
-        Assert.Equal(PublishOutcome.Published, await PublishAsync(publisher, new Tick(epoch, 1, DateTimeOffset.UtcNow)));
-
-        var second = new Tick(epoch, 2, DateTimeOffset.UtcNow);
-        using (replica.Freeze())
+        var second = system.Tick(2);
+        using (system.Replica.Freeze())
         {
             // The replica still counts as connected, but holds nothing written from now on. The WAIT
             // after the write runs on a new connection, which has written nothing itself.
-            connection.InterruptAfterNextScript();
-            Assert.Equal(PublishOutcome.NotAcknowledged, await PublishAsync(publisher, second));
-            Assert.Equal(2, (long)await admin.GetDatabase().StringGetAsync(TickRedisKeys.Counter));
-            Assert.Equal(1, (long)await admin.GetDatabase().StringGetAsync(TickRedisKeys.Published));
+            system.Connection.InterruptAfterNextScript();
+            Assert.Equal(PublishOutcome.NotAcknowledged, await system.PublishAsync(second));
+            Assert.Equal(2, await system.OnPrimaryAsync(TickRedisKeys.Counter));
+            Assert.Equal(1, await system.OnPrimaryAsync(TickRedisKeys.Published));
         }
 
-        // Running again, the replica catches up, and a later attempt releases the held tick.
-        await Eventually.WaitAsync(() => PublishAsync(publisher, second), outcome => outcome == PublishOutcome.Published,
-            Eventually.Timeout, "the held tick to be released once the replica runs again", Cancellation);
-        Assert.Equal(2, (long)await replicaAdmin.GetDatabase().StringGetAsync(TickRedisKeys.Counter));
+        await system.WaitUntilReleasedAsync(second);
     }
 
-    private static Task<PublishOutcome> PublishAsync(TickPublisher publisher, Tick tick) =>
-        publisher.PublishAcknowledgedAsync(tick, HistoryLength, Lease, replicas: 1, AcknowledgementTimeout);
-
-    private static async Task<RedisServer> StartRedisAsync()
+    [Fact]
+    public async Task ATickIsNotReleasedWhileTheReplicaLacksItEvenWhenItsWaitAnswersThatItHoldsIt()
     {
-        var redis = RedisServer.Create(static (_, _) => { });
-        try
+        await using var system = await PublisherWithReplica.StartAsync();
+
+        var second = system.Tick(2);
+        using (system.Replica.Freeze())
         {
-            redis.Start();
-            await redis.WaitReadyAsync(ServiceHarness.StartTimeout, Cancellation);
-            return redis;
+            system.Connection.AnswerNextWaitAtOnce();
+            Assert.Equal(PublishOutcome.NotAcknowledged, await system.PublishAsync(second));
+            Assert.Equal(1, await system.OnPrimaryAsync(TickRedisKeys.Published));
         }
-        catch
-        {
-            await redis.DisposeAsync();
-            throw;
-        }
+
+        await system.WaitUntilReleasedAsync(second);
     }
 
-    /// <summary>Makes <paramref name="replica"/> a replica of <paramref name="primary"/> and waits until it is in sync.</summary>
-    private static async Task ReplicateAsync(ConnectionMultiplexer replicaAdmin, RedisServer replica, RedisServer primary)
+    /// <summary>
+    /// A primary, its replica in sync, and a publisher on the primary through an <see cref="InterruptibleConnection"/>,
+    /// holding the lease, with tick 1 released.
+    /// </summary>
+    private sealed class PublisherWithReplica : IAsyncDisposable
     {
-        var server = replicaAdmin.GetServer("127.0.0.1", replica.Port);
-        await server.ConfigSetAsync("masterauth", primary.Password);
-        await server.ExecuteAsync("REPLICAOF", "127.0.0.1", primary.Port);
-        await Eventually.WaitAsync(async () => await server.RoleAsync(), role => role is Role.Replica { State: "connected" },
-            Eventually.Timeout, "the replica to be in sync with the primary", Cancellation);
+        private const int HistoryLength = 100;
+        private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+        private static readonly TimeSpan AcknowledgementTimeout = TimeSpan.FromMilliseconds(200);
+
+        private readonly List<IAsyncDisposable> _owned = [];
+        private RedisServer _primary = null!;
+        private ConnectionMultiplexer _primaryAdmin = null!;
+        private ConnectionMultiplexer _replicaAdmin = null!;
+        private TickPublisher _publisher = null!;
+        private string _epoch = null!;
+
+        public RedisServer Replica { get; private set; } = null!;
+
+        public InterruptibleConnection Connection { get; private set; } = null!;
+
+        public static async Task<PublisherWithReplica> StartAsync()
+        {
+            var system = new PublisherWithReplica();
+            try
+            {
+                system._primary = system.Own(await StartRedisAsync());
+                system.Replica = system.Own(await StartRedisAsync());
+                system._primaryAdmin = system.Own(await TestRedisClient.ConnectAsync(system._primary));
+                system._replicaAdmin = system.Own(await TestRedisClient.ConnectAsync(system.Replica));
+                await system.ReplicateAsync();
+                system.Connection = system.Own(await InterruptibleConnection.ConnectAsync(system._primary.ConnectionString));
+                system._publisher = new TickPublisher(system.Connection.Multiplexer);
+                Assert.True((await system._publisher.AcquireOrRenewLeaseAsync(Lease)).IsLeader);
+                system._epoch = (await system._publisher.EnsureEpochAsync()).Epoch;
+                Assert.Equal(PublishOutcome.Published, await system.PublishAsync(system.Tick(1)));
+                return system;
+            }
+            catch
+            {
+                await system.DisposeAsync();
+                throw;
+            }
+        }
+
+        public Tick Tick(long sequence) => new(_epoch, sequence, DateTimeOffset.UtcNow);
+
+        public Task<PublishOutcome> PublishAsync(Tick tick) =>
+            _publisher.PublishAcknowledgedAsync(tick, HistoryLength, Lease, replicas: 1, AcknowledgementTimeout);
+
+        public async Task<long> OnPrimaryAsync(RedisKey key) => (long)await _primaryAdmin.GetDatabase().StringGetAsync(key);
+
+        /// <summary>Tries the held tick again until it is released; then the replica holds it.</summary>
+        public async Task WaitUntilReleasedAsync(Tick tick)
+        {
+            await Eventually.WaitAsync(() => PublishAsync(tick), outcome => outcome == PublishOutcome.Published,
+                Eventually.Timeout, $"tick {tick.Sequence} to be released once the replica runs again", Cancellation);
+            Assert.Equal(tick.Sequence, (long)await _replicaAdmin.GetDatabase().StringGetAsync(TickRedisKeys.Counter));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            for (var i = _owned.Count - 1; i >= 0; i--)
+            {
+                await _owned[i].DisposeAsync();
+            }
+        }
+
+        private T Own<T>(T disposable) where T : IAsyncDisposable
+        {
+            _owned.Add(disposable);
+            return disposable;
+        }
+
+        private static async Task<RedisServer> StartRedisAsync()
+        {
+            var redis = RedisServer.Create(static (_, _) => { });
+            try
+            {
+                redis.Start();
+                await redis.WaitReadyAsync(ServiceHarness.StartTimeout, Cancellation);
+                return redis;
+            }
+            catch
+            {
+                await redis.DisposeAsync();
+                throw;
+            }
+        }
+
+        private async Task ReplicateAsync()
+        {
+            var server = _replicaAdmin.GetServer("127.0.0.1", Replica.Port);
+            await server.ConfigSetAsync("masterauth", _primary.Password);
+            await server.ExecuteAsync("REPLICAOF", "127.0.0.1", _primary.Port);
+            await Eventually.WaitAsync(async () => await server.RoleAsync(), role => role is Role.Replica { State: "connected" },
+                Eventually.Timeout, "the replica to be in sync with the primary", Cancellation);
+        }
     }
 }
