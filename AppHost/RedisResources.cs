@@ -51,9 +51,9 @@ internal static class RedisResources
 
         return runAs switch
         {
-            // A data volume (which also turns on Redis persistence) keeps the count going across
-            // container restarts.
-            "container" => builder.AddRedis(name).WithDataVolume(),
+            // A data volume keeps the count going across container restarts. Aspire runs the
+            // container's redis-server through a shell and adds these arguments to its command.
+            "container" => builder.AddRedis(name).WithDataVolume().WithArgs(RedisDurability.Arguments),
             "executable" => builder.AddRedisServer(name),
             _ => throw new InvalidOperationException(
                 $"{RunAsSetting} is '{builder.Configuration[RunAsSetting]}'. Use 'auto' (the default), 'container' (needs Docker or Podman) " +
@@ -80,18 +80,11 @@ internal static class RedisResources
         var dataDirectory = DataDirectoryOf(builder, name);
 
         // Not proxied: Aspire picks one free port as both the endpoint's port and its target port, and
-        // redis-server itself listens there, so the connection string names the port passed to --port.
-        var server = builder.AddExecutable($"{name}-server", "redis-server", dataDirectory)
+        // redis-server itself listens there, so the connection string names the port its config names.
+        var configFile = Path.Combine(dataDirectory, RedisConfigFile.ServerFileName);
+        var server = builder.AddRedisServerExecutable($"{name}-server", dataDirectory, configFile)
             .WithEndpoint(name: "tcp", scheme: "redis", isProxied: false);
         var endpoint = server.GetEndpoint("tcp");
-        server.WithArgs(
-            "--port", endpoint.Property(EndpointProperty.TargetPort),
-            "--bind", "127.0.0.1",
-            "--requirepass", password,
-            "--dir", dataDirectory,
-            "--save", "",
-            "--appendonly", "yes",
-            "--appendfsync", "everysec");
 
         var connectionString = ReferenceExpression.Create(
             $"{endpoint.Property(EndpointProperty.IPV4Host)}:{endpoint.Property(EndpointProperty.Port)},password={password}");
@@ -101,7 +94,13 @@ internal static class RedisResources
         var healthCheck = $"{name}-server_check";
         string? resolved = null;
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(server.Resource, async (_, ct) =>
-            resolved = await connectionString.GetValueAsync(ct));
+        {
+            // Written on every start: the port is new each run, and a lost data directory loses the file too.
+            var port = await endpoint.Property(EndpointProperty.TargetPort).GetValueAsync(ct);
+            var secret = await password.Resource.GetValueAsync(ct);
+            await RedisConfigFile.WriteAsync(configFile, RedisConfigFile.ServerLines(port!, secret!, dataDirectory), ct);
+            resolved = await connectionString.GetValueAsync(ct);
+        });
         builder.Services.AddHealthChecks().AddRedis(
             _ => resolved ?? throw new InvalidOperationException($"The connection string of {name}-server is not known yet."),
             healthCheck);

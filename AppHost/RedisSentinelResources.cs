@@ -68,7 +68,7 @@ internal static class RedisSentinelResources
         string directory, IResourceBuilder<ParameterResource> password, IResourceBuilder<ExecutableResource>? replicaOf)
     {
         Directory.CreateDirectory(directory);
-        var node = builder.AddExecutable(name, "redis-server", directory, Path.Combine(directory, RedisNodeConfig.FileName))
+        var node = builder.AddRedisServerExecutable(name, directory, Path.Combine(directory, RedisConfigFile.ServerFileName))
             .WithEndpoint(name: "tcp", scheme: "redis", isProxied: false)
             .WithAnnotation(new RedisNodeAnnotation(directory, replicaOf?.Resource));
 
@@ -89,7 +89,7 @@ internal static class RedisSentinelResources
     {
         Directory.CreateDirectory(directory);
         var configFile = Path.Combine(directory, "sentinel.conf");
-        var sentinel = builder.AddExecutable(name, "redis-server", directory, configFile, "--sentinel")
+        var sentinel = builder.AddRedisServerExecutable(name, directory, configFile, "--sentinel")
             .WithEndpoint(name: "tcp", scheme: "redis", isProxied: false);
 
         // Written fresh on the first start of each AppHost run (ports change between runs); a
@@ -105,7 +105,7 @@ internal static class RedisSentinelResources
             var port = await sentinel.GetEndpoint("tcp").Property(EndpointProperty.Port).GetValueAsync(ct);
             var primaryPort = await primary.GetEndpoint("tcp").Property(EndpointProperty.Port).GetValueAsync(ct);
             var secret = await password.Resource.GetValueAsync(ct);
-            await File.WriteAllLinesAsync(configFile,
+            await RedisConfigFile.WriteAsync(configFile,
             [
                 $"port {port}",
                 "bind 127.0.0.1",
@@ -136,8 +136,6 @@ internal static class RedisSentinelResources
     /// <summary>A node's <c>redis.conf</c>: a file, not arguments, so that the Sentinels' CONFIG REWRITE can record its role.</summary>
     private static class RedisNodeConfig
     {
-        public const string FileName = "redis.conf";
-
         public static async Task WriteAsync(ExecutableResource node, ParameterResource password, IEnumerable<ExecutableResource> sentinels,
             CancellationToken cancellationToken)
         {
@@ -180,23 +178,14 @@ internal static class RedisSentinelResources
             }
 
             var ownPort = int.Parse(port!, CultureInfo.InvariantCulture);
-            List<string> lines =
-            [
-                $"port {ownPort}",
-                "bind 127.0.0.1",
-                $"requirepass {secret}",
-                $"masterauth {secret}",
-                $"dir {annotation.Directory}",
-                "save \"\"",
-                "appendonly yes",
-                "appendfsync everysec",
-            ];
+            var lines = RedisConfigFile.ServerLines(port!, secret, annotation.Directory);
+            lines.Add($"masterauth {secret}");
             if (primaryPort is { } leader && leader != ownPort)
             {
                 lines.Add($"replicaof 127.0.0.1 {leader}");
             }
 
-            await File.WriteAllLinesAsync(Path.Combine(annotation.Directory, FileName), lines, cancellationToken);
+            await RedisConfigFile.WriteAsync(Path.Combine(annotation.Directory, RedisConfigFile.ServerFileName), lines, cancellationToken);
         }
 
         public static async Task<HealthCheckResult> RoleHealthAsync(int port, string password, CancellationToken cancellationToken)

@@ -153,13 +153,38 @@ public sealed class TickPublisher(IConnectionMultiplexer redis)
         return 2
         """);
 
+    // Where the primary's replication stream stands: its replication id and offset. A script, because
+    // clients such as StackExchange.Redis send INFO only over admin connections.
+    private static readonly LuaScript ReplicationMarkScript = LuaScript.Prepare(
+        """
+        local replication = redis.call('INFO', 'replication')
+        return {string.match(replication, 'master_replid:(%x+)'), string.match(replication, 'master_repl_offset:(%d+)')}
+        """);
+
     // Then, once the replicas acknowledged it, release it: mark it published and publish what the
-    // stream holds. Checked again, on whatever server is the primary now.
+    // stream holds. Checked again, on whatever server is the primary now, and only if enough replicas
+    // have acknowledged the replication stream up to the mark read after the write (4 otherwise). WAIT
+    // alone rests on what Redis noted for the connection it ran on, which need not be the one that
+    // wrote (a reconnect in between, a proxy); the replicas' acknowledged offsets do not. The
+    // replication id must still be the mark's: after a failover or a restart, offsets count another history.
     private static readonly LuaScript ReleaseWrittenScript = LuaScript.Prepare(
         CheckLeaseAndPosition + "\n" +
         """
         if counter ~= tonumber(@sequence) then
           return 2
+        end
+        local replication = redis.call('INFO', 'replication')
+        if string.match(replication, 'master_replid:(%x+)') ~= @replicationId then
+          return 4
+        end
+        local holding = 0
+        for offset in string.gmatch(replication, 'slave%d+:[^\r\n]*state=online,offset=(%d+)') do
+          if tonumber(offset) >= tonumber(@replicationOffset) then
+            holding = holding + 1
+          end
+        end
+        if holding < tonumber(@replicas) then
+          return 4
         end
         local payload = nil
         """ + "\n" + ReadWrittenPayload + "\n" +
@@ -209,8 +234,8 @@ public sealed class TickPublisher(IConnectionMultiplexer redis)
 
     /// <summary>
     /// Writes the tick (or finds it already written), waits until <paramref name="replicas"/> replicas
-    /// hold everything written so far (<c>WAIT</c>), and only then releases it. A tick that a failover
-    /// could take back is never published nor replayed.
+    /// hold everything written so far (<c>WAIT</c>), and releases it only if the primary, in the same
+    /// step, still sees them holding it. A tick that a failover could take back is never published nor replayed.
     /// </summary>
     public async Task<PublishOutcome> PublishAcknowledgedAsync(Tick tick, int historyLength, TimeSpan lease, int replicas, TimeSpan timeout)
     {
@@ -222,14 +247,20 @@ public sealed class TickPublisher(IConnectionMultiplexer redis)
             return Outcome(written);
         }
 
-        // On the connection that carried the write: WAIT counts the replicas whose offset reached it.
-        var acknowledged = (long)await db.ExecuteAsync("WAIT", replicas, (long)timeout.TotalMilliseconds);
-        if (acknowledged < replicas)
+        // The mark the release checks: where the primary's replication stream stands now that the write
+        // is done. WAIT, sent right behind it, makes the replicas report where they are, and waits for the
+        // offset Redis noted for its connection after that connection's last command: the mark's.
+        var replication = db.ScriptEvaluateAsync(ReplicationMarkScript);
+        var acknowledged = db.ExecuteAsync("WAIT", replicas, (long)timeout.TotalMilliseconds);
+        await Task.WhenAll(replication, acknowledged);
+        if ((long)await acknowledged < replicas)
         {
             return PublishOutcome.NotAcknowledged;
         }
 
-        return Outcome(await db.ScriptEvaluateAsync(ReleaseWrittenScript, arguments));
+        var mark = (RedisResult[])(await replication)!;
+        return Outcome(await db.ScriptEvaluateAsync(ReleaseWrittenScript,
+            Arguments(tick, historyLength, lease, (string)mark[0]!, (long)mark[1], replicas)));
     }
 
     private static PublishOutcome Outcome(RedisResult result) => Outcome((int)result);
@@ -238,10 +269,12 @@ public sealed class TickPublisher(IConnectionMultiplexer redis)
     {
         1 => PublishOutcome.Published,
         0 => PublishOutcome.NotLeader,
+        4 => PublishOutcome.NotAcknowledged,
         _ => PublishOutcome.Moved,
     };
 
-    private object Arguments(Tick tick, int historyLength, TimeSpan lease) => new
+    private object Arguments(Tick tick, int historyLength, TimeSpan lease, string replicationId = "", long replicationOffset = 0,
+        int replicas = 0) => new
     {
         leader = TickRedisKeys.Leader,
         token = Token,
@@ -256,5 +289,8 @@ public sealed class TickPublisher(IConnectionMultiplexer redis)
         payload = JsonSerializer.SerializeToUtf8Bytes(tick, TickJsonContext.Default.Tick),
         leaseMs = (long)lease.TotalMilliseconds,
         channel = (RedisValue)TickRedisKeys.Channel.ToString(),
+        replicationId,
+        replicationOffset,
+        replicas,
     };
 }

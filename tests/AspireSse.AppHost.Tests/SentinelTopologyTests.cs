@@ -23,6 +23,13 @@ public sealed class SentinelTopologyTests
             Assert.True(system.IsRunning(Assert.Single(system.Instances(name))), $"{name} runs");
         }
 
+        // Each node's append-only file holds a write on disk before the node answers it.
+        foreach (var node in (string[])[RunningSystem.RedisPrimary, RunningSystem.RedisReplica])
+        {
+            Assert.Equal("yes", await system.ConfigOfAsync(node, "appendonly", Cancellation));
+            Assert.Equal("always", await system.ConfigOfAsync(node, "appendfsync", Cancellation));
+        }
+
         Assert.Equal(RunningSystem.RedisPrimary, await system.PrimaryNodeAsync(Cancellation));
         Assert.Equal($"replica of {RunningSystem.RedisPrimary} connected", await system.RoleOfAsync(RunningSystem.RedisReplica, Cancellation));
 
@@ -30,6 +37,14 @@ public sealed class SentinelTopologyTests
         var connectionString = await system.App.GetConnectionStringAsync("redis", Cancellation);
         Assert.Contains($"serviceName={RunningSystem.SentinelServiceName}", connectionString, StringComparison.Ordinal);
         Assert.DoesNotContain($":{system.RedisPortOf(RunningSystem.RedisPrimary)},", connectionString + ",", StringComparison.Ordinal);
+
+        // The password is on no command line, and only in files their owner alone can read: the
+        // config files the AppHost wrote and those the nodes and Sentinels rewrote themselves.
+        var password = await RedisPasswordChecks.PasswordAsync(system, Cancellation);
+        string[] processes = [RunningSystem.RedisPrimary, RunningSystem.RedisReplica, .. RunningSystem.RedisSentinels];
+        RedisPasswordChecks.AssertOnNoCommandLine(system, password, processes);
+        await system.RewriteConfigAsync(RunningSystem.RedisReplica, Cancellation);
+        RedisPasswordChecks.AssertOnlyInOwnerOnlyFiles(system.RedisDataDirectory, password, atLeast: processes.Length);
 
         var redis = await system.RedisAsync(Cancellation);
         var first = (long)await redis.StringGetAsync(TickRedisKeys.Published);

@@ -58,6 +58,9 @@ public sealed class RunningSystem : IAsyncDisposable
 
     public DistributedApplication App { get; }
 
+    /// <summary>Where the AppHost's Redis keeps its data (<c>Redis:DataDirectory</c>).</summary>
+    public string RedisDataDirectory => _redisData;
+
     /// <summary>The one URL browsers use: Aspire's proxy in front of every WebFrontend replica.</summary>
     public Uri WebFrontendUrl => App.GetEndpoint(WebFrontend, "http");
 
@@ -276,6 +279,14 @@ public sealed class RunningSystem : IAsyncDisposable
             : throw new InvalidOperationException($"{replica.ResourceId}'s dotnet run (pid {dotnetRun}) has no child process.");
     }
 
+    /// <summary>The arguments Aspire started the instance with, as the dashboard shows them.</summary>
+    public IReadOnlyList<string> LaunchArgumentsOf(Replica replica) =>
+        _latest[replica.ResourceId].Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.args")?.Value switch
+        {
+            IEnumerable<string> arguments => [.. arguments],
+            var other => throw new InvalidOperationException($"{replica.ResourceId} reports no arguments ({other ?? "none"})."),
+        };
+
     /// <summary>SIGKILL to the service's own process, as a crash or the OOM killer would; waits until Aspire sees it gone.</summary>
     public async Task KillAsync(Replica replica, CancellationToken cancellationToken)
     {
@@ -424,6 +435,24 @@ public sealed class RunningSystem : IAsyncDisposable
         {
             return $"no answer ({ex.Message})";
         }
+    }
+
+    /// <summary>A setting of a Redis node (or the single redis-server) as it runs, asked directly (<c>CONFIG GET</c>).</summary>
+    public async Task<string?> ConfigOfAsync(string node, string parameter, CancellationToken cancellationToken)
+    {
+        await using var client = await ConnectionMultiplexer.ConnectAsync(await DirectOptionsAsync(node, CommandMap.Default, cancellationToken));
+        return await client.GetServer("127.0.0.1", RedisPortOf(node)).ConfigGetAsync(parameter) switch
+        {
+            [var setting] => setting.Value,
+            var other => throw new InvalidOperationException($"CONFIG GET {parameter} on {node} answered {other.Length} settings."),
+        };
+    }
+
+    /// <summary>Has a node write its running settings back into its config file (<c>CONFIG REWRITE</c>), as a Sentinel does after changing its role.</summary>
+    public async Task RewriteConfigAsync(string node, CancellationToken cancellationToken)
+    {
+        await using var client = await ConnectionMultiplexer.ConnectAsync(await DirectOptionsAsync(node, CommandMap.Default, cancellationToken));
+        await client.GetServer("127.0.0.1", RedisPortOf(node)).ConfigRewriteAsync();
     }
 
     /// <summary>Waits until <paramref name="node"/> is a replica of <paramref name="primary"/>, in sync.</summary>
