@@ -36,6 +36,9 @@ public sealed class RawHttp : IAsyncDisposable
     public async Task SendAsync(string text, CancellationToken cancellationToken) =>
         await _stream.WriteAsync(Encoding.ASCII.GetBytes(text), cancellationToken);
 
+    public async Task SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
+        await _stream.WriteAsync(bytes, cancellationToken);
+
     /// <summary>Everything received so far once it contains <paramref name="marker"/>.</summary>
     public async Task<string> ReadUntilAsync(string marker, TimeSpan timeout, CancellationToken cancellationToken)
     {
