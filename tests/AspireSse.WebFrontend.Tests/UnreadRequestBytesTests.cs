@@ -1,6 +1,5 @@
 using System.Globalization;
 using AspireSse.TestSupport;
-using AspireSse.TestSupport.Processes;
 
 namespace AspireSse.WebFrontend.Tests;
 
@@ -36,13 +35,13 @@ public sealed class UnreadRequestBytesTests
         var frontend = harness.Services[^1];
         await using var watcher = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation);
         // The first streams grow the replica's pools and thread pool; that is no stream's own cost.
-        await using var warmUp = await UnreadStreams.OpenAsync(frontend, 20, junk: null);
-        var before = await SettledResidentKilobytesAsync(frontend);
+        await using var warmUp = await UnreadStreams.OpenAsync(frontend, 20, Cancellation);
+        var before = await ResidentMemory.SettledKilobytesAsync(frontend, Cancellation);
 
-        await using var plain = await UnreadStreams.OpenAsync(frontend, Streams, junk: null);
-        var withPlain = await SettledResidentKilobytesAsync(frontend);
-        await using var junk = await UnreadStreams.OpenAsync(frontend, Streams, Junk);
-        var withJunk = await SettledResidentKilobytesAsync(frontend);
+        await using var plain = await UnreadStreams.OpenAsync(frontend, Streams, Cancellation);
+        var withPlain = await ResidentMemory.SettledKilobytesAsync(frontend, Cancellation);
+        await using var junk = await UnreadStreams.OpenAsync(frontend, Streams, Cancellation, sendAfterHead: Junk);
+        var withJunk = await ResidentMemory.SettledKilobytesAsync(frontend, Cancellation);
 
         var afterJunk = watcher.LastSequence;
         await watcher.WaitUntilAsync(e => e.Any(t => t.Type == "tick" && t.Sequence >= afterJunk + 5), Eventually.Timeout, Cancellation);
@@ -77,99 +76,5 @@ public sealed class UnreadRequestBytesTests
         var response = await connection.ReadUntilAsync("\r\n\r\n", TimeSpan.FromSeconds(5), Cancellation);
 
         Assert.StartsWith("HTTP/1.1 200", response, StringComparison.Ordinal);
-    }
-
-    /// <summary>VmRSS once it moved less than 1 % over 2 s (as the benchmark reads idle memory), or after 30 s.</summary>
-    private static async Task<long> SettledResidentKilobytesAsync(ServiceProcess process)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        var previous = ResidentKilobytes(process);
-        while (true)
-        {
-            // A measurement interval, not a wait for readiness: what settles is the replica taking in the bytes sent.
-            await Task.Delay(TimeSpan.FromSeconds(2), Cancellation);
-            var now = ResidentKilobytes(process);
-            if (Math.Abs(now - previous) < previous / 100 || DateTime.UtcNow > deadline)
-            {
-                return now;
-            }
-
-            previous = now;
-        }
-    }
-
-    private static long ResidentKilobytes(ServiceProcess process)
-    {
-        var line = File.ReadLines($"/proc/{process.Pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>
-    /// Streams whose clients send a <c>GET /events</c> head, optionally followed by more bytes, read
-    /// the response up to its <c>hello</c> and then nothing more.
-    /// </summary>
-    private sealed class UnreadStreams : IAsyncDisposable
-    {
-        private readonly List<RawHttp> _connections = [];
-        private readonly List<Task> _sends = [];
-
-        public static async Task<UnreadStreams> OpenAsync(ServiceProcess frontend, int count, byte[]? junk)
-        {
-            var streams = new UnreadStreams();
-            try
-            {
-                await Parallel.ForEachAsync(Enumerable.Range(0, count),
-                    new ParallelOptions { MaxDegreeOfParallelism = 20, CancellationToken = Cancellation },
-                    async (_, ct) =>
-                    {
-                        var connection = await RawHttp.ConnectAsync(frontend, ct);
-                        lock (streams._connections)
-                        {
-                            streams._connections.Add(connection);
-                        }
-
-                        await connection.SendAsync("GET /events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n", ct);
-                        if (junk is not null)
-                        {
-                            // Not awaited: once the replica stops reading, the rest waits in TCP until the connection closes.
-                            var send = SendUntilClosedAsync(connection, junk);
-                            lock (streams._connections)
-                            {
-                                streams._sends.Add(send);
-                            }
-                        }
-
-                        await connection.ReadUntilAsync("event: hello", Eventually.Timeout, ct);
-                    });
-                return streams;
-            }
-            catch
-            {
-                await streams.DisposeAsync();
-                throw;
-            }
-        }
-
-        private static async Task SendUntilClosedAsync(RawHttp connection, byte[] junk)
-        {
-            try
-            {
-                await connection.SendAsync(junk, CancellationToken.None);
-            }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-            {
-                // Closed by the test before the replica read it all.
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var connection in _connections)
-            {
-                await connection.DisposeAsync();
-            }
-
-            await Task.WhenAll(_sends);
-        }
     }
 }
