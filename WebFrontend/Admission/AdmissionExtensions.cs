@@ -11,7 +11,8 @@ public static class AdmissionExtensions
 {
     /// <summary>
     /// Caps connections and streams from the replica's real limits (<see cref="AdmissionLimits"/>),
-    /// and cuts connections that are slow to say what they want.
+    /// cuts connections that are slow to say what they want, and bounds what a client's unread
+    /// bytes hold.
     /// </summary>
     public static IHostApplicationBuilder AddAdmission(this IHostApplicationBuilder builder)
     {
@@ -30,8 +31,11 @@ public static class AdmissionExtensions
         builder.Services.AddSingleton<IConnectionListenerFactory>(services => ActivatorUtilities.CreateInstance<AdmissionListenerFactory>(
             services, services.GetRequiredService<SocketTransportFactory>()));
 
-        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<AdmissionOptions>>(
-            (transport, options) => transport.Backlog = options.Value.ListenBacklog);
+        builder.Services.AddOptions<SocketTransportOptions>().Configure<IOptions<AdmissionOptions>>((transport, options) =>
+        {
+            transport.Backlog = options.Value.ListenBacklog;
+            transport.MaxReadBufferSize = options.Value.ReadBufferBytes;
+        });
 
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<AdmissionOptions>>((kestrel, options) =>
         {
@@ -41,6 +45,11 @@ public static class AdmissionExtensions
             kestrel.Limits.RequestHeadersTimeout = Min(kestrel.Limits.RequestHeadersTimeout, timeout);
             kestrel.Limits.KeepAliveTimeout = Min(kestrel.Limits.KeepAliveTimeout, timeout);
         });
+        // After every Configure: Kestrel refuses to start with a request buffer below its request
+        // line or header limits, and an app may have raised those.
+        builder.Services.AddOptions<KestrelServerOptions>().PostConfigure<IOptions<AdmissionOptions>>((kestrel, options) =>
+            kestrel.Limits.MaxRequestBufferSize = Math.Max(options.Value.ReadBufferBytes,
+                Math.Max(kestrel.Limits.MaxRequestLineSize, kestrel.Limits.MaxRequestHeadersTotalSize)));
 
         builder.Services.AddHealthChecks().AddCheck<AdmissionHealthCheck>("admission", tags: ["ready"]);
         return builder;

@@ -62,6 +62,19 @@ public sealed class AdmissionOptions
     public int ListenBacklog { get; set; } = 4096;
 
     /// <summary>
+    /// Bytes a client may have sent on a connection that the replica has not looked at yet (the
+    /// socket transport's read buffer); beyond them the replica stops reading from it, and TCP
+    /// leaves the rest with the client. A stream reads nothing after its request head, so whatever
+    /// its client sends after the head stays in this buffer for as long as the stream lasts. Heads
+    /// and bodies are looked at as they arrive, so neither is limited by it: a larger buffer only
+    /// lets a slow reader of a large upload fall further behind its socket. Kestrel's own request
+    /// buffer (a TLS connection's, above the transport's) is set to it too, or to Kestrel's request
+    /// line and header limits where those are larger, as Kestrel requires.
+    /// </summary>
+    [Range(4096, 1024 * 1024, ErrorMessage = "Admission:ReadBufferBytes must be between 4096 and 1048576.")]
+    public int ReadBufferBytes { get; set; } = 16 * 1024;
+
+    /// <summary>
     /// Lowers this process's open-file limit to this many at start (lowering is always allowed), to
     /// see how a replica behaves at its limits on a machine whose limit is high. Unset, the limit is
     /// left as the host set it.

@@ -9,6 +9,7 @@ namespace AspireSse.WebFrontend.Relay;
 /// <summary>Reads the EventService's record of ticks: epoch, counter and the history stream.</summary>
 public sealed partial class TickHistory(IConnectionMultiplexer redis, TimeProvider time, ILogger<TickHistory> logger)
 {
+    // Read by the subscriber's backfill, which relays each page to every client at once.
     private const int PageSize = 500;
     // Sampled: a bad entry stays in the history, and every replay across it would log it again.
     private readonly DoublingCount _skipped = new();
@@ -59,34 +60,60 @@ public sealed partial class TickHistory(IConnectionMultiplexer redis, TimeProvid
     public async IAsyncEnumerable<Tick> ReadAsync(long from, long to, HistoryReadLimit? limit = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var db = redis.GetDatabase();
         var next = from;
         while (next <= to)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var start = next;
-            var page = limit is null
-                ? await ReadPageAsync(db, start, to)
-                : await limit.RunAsync(() => ReadPageAsync(db, start, to), cancellationToken);
-            if (page.Length == 0)
+            var page = await ReadPageAsync(next, to, PageSize, limit, cancellationToken);
+            if (page.Next is not { } after)
             {
                 yield break;
             }
 
-            foreach (var entry in page)
+            foreach (var tick in page.Ticks)
             {
-                var parts = (RedisResult[])entry!;
-                var id = (string)parts[0]!;
-                next = SequenceOf(id) + 1;
-                if (Parse(id, (RedisResult[])parts[1]!) is { } tick)
-                {
-                    yield return tick;
-                }
+                yield return tick;
             }
+
+            next = after;
         }
     }
 
-    private static async Task<RedisResult[]> ReadPageAsync(IDatabase db, long from, long to) =>
+    /// <summary>
+    /// One read of up to <paramref name="count"/> retained ticks from <paramref name="from"/> to
+    /// <paramref name="to"/>, waiting for a place in <paramref name="limit"/> when one is given and
+    /// holding it for this read only. What Redis returned is parsed here and let go: a caller keeps
+    /// the ticks, not the reply.
+    /// </summary>
+    public async Task<HistoryPage> ReadPageAsync(long from, long to, int count, HistoryReadLimit? limit,
+        CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        var entries = limit is null
+            ? await ReadEntriesAsync(db, from, to, count)
+            : await limit.RunAsync(() => ReadEntriesAsync(db, from, to, count), cancellationToken);
+        if (entries.Length == 0)
+        {
+            return new HistoryPage([], null);
+        }
+
+        var ticks = new List<Tick>(entries.Length);
+        var next = from;
+        foreach (var entry in entries)
+        {
+            var parts = (RedisResult[])entry!;
+            var id = (string)parts[0]!;
+            next = SequenceOf(id) + 1;
+            if (Parse(id, (RedisResult[])parts[1]!) is { } tick)
+            {
+                ticks.Add(tick);
+            }
+        }
+
+        return new HistoryPage(ticks, next);
+    }
+
+    private static async Task<RedisResult[]> ReadEntriesAsync(IDatabase db, long from, long to, int count) =>
         (RedisResult[])(await db.ScriptEvaluateAsync(ReadReleasedScript, new
         {
             published = TickRedisKeys.Published,
@@ -94,7 +121,7 @@ public sealed partial class TickHistory(IConnectionMultiplexer redis, TimeProvid
             stream = TickRedisKeys.Stream,
             from,
             to,
-            count = PageSize,
+            count,
         }))!;
 
     private Tick? Parse(string id, RedisResult[] fields)

@@ -25,8 +25,10 @@ internal sealed class TickStreamWriter(
     RelayMetrics metrics,
     TimeProvider time)
 {
-    // Replayed history is flushed in chunks, so a long replay starts arriving before it is all read.
-    private const int ReplayFlushEvery = 64;
+    // A replay goes out in batches of this many ticks, each flushed before the next is read: a long
+    // replay starts arriving before it is all read, goes at the client's pace, and a client that
+    // stops reading holds one batch of frames (with the history, one page of that size) at most.
+    private const int ReplayBatch = 64;
 
     /// <summary>The stream's response headers, on every path.</summary>
     public static readonly (string Name, string Value)[] Headers =
@@ -146,7 +148,7 @@ internal sealed class TickStreamWriter(
             cursor++;
             RelayActivities.AddReplayed(replay, kept.Tick, ++replayed);
             output.Write(kept.Replayed(events).Frame);
-            if (replayed % ReplayFlushEvery == 0 && !await output.FlushAsync(cancellationToken))
+            if (replayed % ReplayBatch == 0 && !await output.FlushAsync(cancellationToken))
             {
                 return -1;
             }
@@ -155,23 +157,41 @@ internal sealed class TickStreamWriter(
         var fromHistory = cursor < client.StartSequence;
         if (fromHistory)
         {
-            await foreach (var tick in history.ReadAsync(cursor + 1, client.StartSequence, historyReads, cancellationToken))
+            var next = cursor + 1;
+            while (next <= client.StartSequence)
             {
-                var order = new TickPosition(epoch, cursor).Of(tick);
-                if (order is TickOrder.Duplicate or TickOrder.OtherEpoch)
+                // The place in the history reads is held for this page's read only, so a long
+                // replay, or a client replaying over and over, waits its turn page by page.
+                var page = await history.ReadPageAsync(next, client.StartSequence, ReplayBatch, historyReads, cancellationToken);
+                if (page.Next is not { } after)
                 {
-                    continue;
+                    break;
                 }
 
-                if (order == TickOrder.Gap)
+                next = after;
+                foreach (var tick in page.Ticks)
                 {
-                    output.Write(events.Reset(epoch, tick.Sequence, client.StartSequence, "history").Frame);
+                    var order = new TickPosition(epoch, cursor).Of(tick);
+                    if (order is TickOrder.Duplicate or TickOrder.OtherEpoch)
+                    {
+                        continue;
+                    }
+
+                    if (order == TickOrder.Gap)
+                    {
+                        output.Write(events.Reset(epoch, tick.Sequence, client.StartSequence, "history").Frame);
+                    }
+
+                    cursor = tick.Sequence;
+                    RelayActivities.AddReplayed(replay, tick, ++replayed);
+                    output.Write(events.Tick(tick, replayed: true).Frame);
                 }
 
-                cursor = tick.Sequence;
-                RelayActivities.AddReplayed(replay, tick, ++replayed);
-                output.Write(events.Tick(tick, replayed: true).Frame);
-                if (replayed % ReplayFlushEvery == 0 && !await output.FlushAsync(cancellationToken))
+                // Let go of the page before waiting on the client: a slow reader holds the frames
+                // on their way to it, not the ticks they were made from. The last page is flushed
+                // with the rest of the opening.
+                page = default;
+                if (next <= client.StartSequence && !await output.FlushAsync(cancellationToken))
                 {
                     return -1;
                 }

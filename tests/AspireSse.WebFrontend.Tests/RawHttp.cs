@@ -18,9 +18,15 @@ public sealed class RawHttp : IAsyncDisposable
         _stream = tcp.GetStream();
     }
 
-    public static async Task<RawHttp> ConnectAsync(ServiceProcess frontend, CancellationToken cancellationToken)
+    /// <param name="receiveBufferBytes">A small receive window makes a client that stops reading look stalled to the server at once.</param>
+    public static async Task<RawHttp> ConnectAsync(ServiceProcess frontend, CancellationToken cancellationToken, int? receiveBufferBytes = null)
     {
         var tcp = new TcpClient { NoDelay = true };
+        if (receiveBufferBytes is { } size)
+        {
+            tcp.ReceiveBufferSize = size;
+        }
+
         await tcp.ConnectAsync(frontend.Url.Host, frontend.Url.Port, cancellationToken);
         return new RawHttp(tcp);
     }
@@ -35,6 +41,9 @@ public sealed class RawHttp : IAsyncDisposable
 
     public async Task SendAsync(string text, CancellationToken cancellationToken) =>
         await _stream.WriteAsync(Encoding.ASCII.GetBytes(text), cancellationToken);
+
+    public async Task SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
+        await _stream.WriteAsync(bytes, cancellationToken);
 
     /// <summary>Everything received so far once it contains <paramref name="marker"/>.</summary>
     public async Task<string> ReadUntilAsync(string marker, TimeSpan timeout, CancellationToken cancellationToken)
