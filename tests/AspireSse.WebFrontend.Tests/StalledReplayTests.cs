@@ -48,7 +48,7 @@ public sealed class StalledReplayTests
         var broadcaster = new TickBroadcaster(events, recent, options, new RelayMetrics(meters.Factory), NullLogger<TickBroadcaster>.Instance);
         broadcaster.Initialize(Epoch, Ticks);
         using var historyReads = new HistoryReadLimit(options);
-        var writer = new TickStreamWriter(events, new TickHistory(redis, NullLogger<TickHistory>.Instance), recent, historyReads,
+        var writer = new TickStreamWriter(events, new TickHistory(redis, TimeProvider.System, NullLogger<TickHistory>.Instance), recent, historyReads,
             new RelayMetrics(meters.Factory), TimeProvider.System);
         var readsBefore = await HistoryReadsAsync(harness);
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
