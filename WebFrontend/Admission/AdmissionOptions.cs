@@ -67,8 +67,8 @@ public sealed class AdmissionOptions
 
     /// <summary>
     /// Bytes a client may have sent on a connection that the replica has not looked at yet (the
-    /// socket transport's read buffer); beyond them the replica stops reading from it, and TCP
-    /// leaves the rest with the client. A stream reads nothing after its request head, so whatever
+    /// socket transport's read buffer, and the kernel's receive buffer, which the kernel doubles);
+    /// beyond them the replica stops reading from it, and TCP leaves the rest with the client. A stream reads nothing after its request head, so whatever
     /// its client sends after the head stays in this buffer for as long as the stream lasts. Heads
     /// and bodies are looked at as they arrive, so neither is limited by it: a larger buffer only
     /// lets a slow reader of a large upload fall further behind its socket. Kestrel's own request
