@@ -37,6 +37,21 @@ public static class AdmissionExtensions
             transport.MaxReadBufferSize = options.Value.ReadBufferBytes;
         });
 
+        // Below the transport's buffer, the kernel's receive buffer holds what the replica has not
+        // read, and by default it grows to far more than a request head needs. Accepted sockets
+        // inherit the listening socket's on Linux; post-configured, like the send buffer
+        // (TickStream:SocketSendBufferBytes), so it applies however the listening socket was bound.
+        builder.Services.AddOptions<SocketTransportOptions>().PostConfigure<IOptions<AdmissionOptions>>((transport, options) =>
+        {
+            var bind = transport.CreateBoundListenSocket;
+            transport.CreateBoundListenSocket = endpoint =>
+            {
+                var socket = bind(endpoint);
+                socket.ReceiveBufferSize = options.Value.ReadBufferBytes;
+                return socket;
+            };
+        });
+
         builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<AdmissionOptions>>((kestrel, options) =>
         {
             // A connection that sends nothing waits under the keep-alive timeout, one that sends its

@@ -36,11 +36,15 @@ public sealed class AdmissionOptions
 
     /// <summary>
     /// Memory budgeted per stream when the cap is derived from the memory available to the process
-    /// (the container's limit, where there is one): an idle stream plus a queue of events for a
-    /// client that reads slowly.
+    /// (the container's limit, where there is one): what the replica holds for a client at its worst,
+    /// one that sends bytes after its head and then reads nothing until it is cut. That is an idle
+    /// stream, its unread bytes (<see cref="ReadBufferBytes"/>), a batch of its replay and, through
+    /// Kestrel's response pipe (the fast path off), Kestrel's response buffer; the client's queue
+    /// holds events every client shares. The kernel's socket buffers come on top: the send side is
+    /// bounded by <c>TickStream:SocketSendBufferBytes</c> when set.
     /// </summary>
     [Range(1024, 16 * 1024 * 1024, ErrorMessage = "Admission:MemoryPerStreamBytes must be between 1024 and 16777216.")]
-    public int MemoryPerStreamBytes { get; set; } = 64 * 1024;
+    public int MemoryPerStreamBytes { get; set; } = 160 * 1024;
 
     /// <summary>
     /// How long a new connection may take to send its request head, and how long a kept-alive one may
@@ -63,8 +67,8 @@ public sealed class AdmissionOptions
 
     /// <summary>
     /// Bytes a client may have sent on a connection that the replica has not looked at yet (the
-    /// socket transport's read buffer); beyond them the replica stops reading from it, and TCP
-    /// leaves the rest with the client. A stream reads nothing after its request head, so whatever
+    /// socket transport's read buffer, and the kernel's receive buffer, which the kernel doubles);
+    /// beyond them the replica stops reading from it, and TCP leaves the rest with the client. A stream reads nothing after its request head, so whatever
     /// its client sends after the head stays in this buffer for as long as the stream lasts. Heads
     /// and bodies are looked at as they arrive, so neither is limited by it: a larger buffer only
     /// lets a slow reader of a large upload fall further behind its socket. Kestrel's own request

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using AspireSse.TestSupport;
 
 namespace AspireSse.WebFrontend.Tests;
@@ -8,7 +10,7 @@ namespace AspireSse.WebFrontend.Tests;
 /// bytes the replica takes in wait in the connection's input buffer, which is bounded, and the
 /// rest stays in TCP, outside the process.
 /// </summary>
-public sealed class UnreadRequestBytesTests
+public sealed partial class UnreadRequestBytesTests
 {
     private const int Streams = 200;
     private const int JunkBytes = 1024 * 1024;
@@ -42,6 +44,7 @@ public sealed class UnreadRequestBytesTests
         var withPlain = await ResidentMemory.SettledKilobytesAsync(frontend, Cancellation);
         await using var junk = await UnreadStreams.OpenAsync(frontend, Streams, Cancellation, sendAfterHead: Junk);
         var withJunk = await ResidentMemory.SettledKilobytesAsync(frontend, Cancellation);
+        var kernelQueued = await LargestReceiveQueueAsync(frontend.Url.Port);
 
         var afterJunk = watcher.LastSequence;
         await watcher.WaitUntilAsync(e => e.Any(t => t.Type == "tick" && t.Sequence >= afterJunk + 5), Eventually.Timeout, Cancellation);
@@ -49,11 +52,29 @@ public sealed class UnreadRequestBytesTests
         var perJunk = (double)(withJunk - withPlain) / Streams;
         TestReport.Publish(string.Create(CultureInfo.InvariantCulture,
             $"Fast path {fastPath}: RSS per plain stream {perPlain:F1} KB, per stream sent {JunkBytes / 1024} KB after its head {perJunk:F1} KB " +
-            $"({perJunk - perPlain:F1} KB more; RSS {before} -> {withPlain} -> {withJunk} KB)"));
+            $"({perJunk - perPlain:F1} KB more; RSS {before} -> {withPlain} -> {withJunk} KB); " +
+            $"the kernel holds at most {kernelQueued / 1024.0:F1} KB of it"));
         Assert.Null(TickSequence.FirstBreak([.. watcher.Ticks.Select(t => t.Sequence)]));
         Assert.True(perJunk - perPlain <= ExtraKilobytesAllowed,
             $"A stream whose client sent {JunkBytes / 1024} KB after its head cost {perJunk:F1} KB of RSS, a plain one {perPlain:F1} KB.");
+        // The kernel doubles the receive buffer it is given (16 KB by default), and counts its own overhead with the bytes.
+        Assert.InRange(kernelQueued, 1, 48 * 1024);
     }
+
+    /// <summary>The most any connection to <paramref name="port"/> has waiting in the replica's kernel, unread (ss's skmem <c>r</c>).</summary>
+    private static async Task<long> LargestReceiveQueueAsync(int port)
+    {
+        using var ss = Process.Start(new ProcessStartInfo("ss", ["-tmnH", $"sport = :{port}"]) { RedirectStandardOutput = true })
+            ?? throw new InvalidOperationException("ss did not start");
+        var output = await ss.StandardOutput.ReadToEndAsync(Cancellation);
+        await ss.WaitForExitAsync(Cancellation).WaitAsync(Eventually.Timeout, Cancellation);
+        var queued = ReceiveQueued().Matches(output).Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+        Assert.True(queued.Count > 2 * Streams, $"ss lists the replica's connections on port {port}: '{output}'");
+        return queued.Max();
+    }
+
+    [GeneratedRegex(@"skmem:\(r(\d+),")]
+    private static partial Regex ReceiveQueued();
 
     [Theory]
     [InlineData(FastPathMode.On, "/events")]
