@@ -55,13 +55,13 @@ public sealed class HostileClientTests
             foreach (var (target, pid) in targets.Zip(pids))
             {
                 var endpoint = new DnsEndPoint(target.Url.Host, target.Url.Port);
-                var before = ResidentKilobytes(pid);
+                var before = ResidentMemory.Kilobytes(pid);
                 // Streams that never read: what a plain stream costs, as the yardstick.
                 var silent = await OpenAsync(endpoint, junkBytes: 0);
-                var withStreams = ResidentKilobytes(pid);
+                var withStreams = ResidentMemory.Kilobytes(pid);
                 // Streams that send a megabyte after their head and never read either.
                 var junk = await OpenAsync(endpoint, JunkBytes);
-                var withJunk = ResidentKilobytes(pid);
+                var withJunk = ResidentMemory.Kilobytes(pid);
                 connections.AddRange(silent.Concat(junk));
                 costs.Add(((withStreams - before) / (double)StreamsEach, (withJunk - withStreams) / (double)StreamsEach));
             }
@@ -133,11 +133,5 @@ public sealed class HostileClientTests
         }
 
         return GarbageMessages;
-    }
-
-    private static long ResidentKilobytes(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 }

@@ -260,14 +260,14 @@ public sealed class ResumeTests
         await using var harness = await StartAsync(fastPath);
         var frontend = harness.Services[^1];
         await BurstAsync(frontend, 100);
-        var baseline = ResidentKilobytes(frontend);
+        var baseline = ResidentMemory.Kilobytes(frontend);
 
         await BurstAsync(frontend, 1000);
 
         Assert.Equal(200, await HealthProbe.StatusAsync(frontend));
         await using var client = await SseTestClient.ConnectAsync(Http, Events(frontend), Cancellation);
         await client.WaitForTicksAsync(3, Eventually.Timeout, Cancellation);
-        var after = await Eventually.WaitAsync(() => Task.FromResult(ResidentKilobytes(frontend)),
+        var after = await Eventually.WaitAsync(() => Task.FromResult(ResidentMemory.Kilobytes(frontend)),
             rss => rss <= baseline + 32 * 1024, Eventually.Timeout, $"RSS to return near its baseline of {baseline} KB", Cancellation);
         TestContext.Current.SendDiagnosticMessage($"RSS baseline {baseline} KB, after 1000 connects {after} KB");
     }
@@ -281,12 +281,6 @@ public sealed class ResumeTests
                 await using var client = await SseTestClient.ConnectAsync(Http, Events(frontend), ct);
                 await client.WaitUntilAsync(e => e.Count > 0, Eventually.Timeout, ct);
             });
-    }
-
-    private static long ResidentKilobytes(ServiceProcess process)
-    {
-        var line = File.ReadLines($"/proc/{process.Pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static Uri Events(ServiceProcess frontend) => new(frontend.Url, "/events");

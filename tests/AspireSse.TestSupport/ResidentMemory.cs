@@ -1,14 +1,17 @@
 using System.Globalization;
 using AspireSse.TestSupport.Processes;
 
-namespace AspireSse.WebFrontend.Tests;
+namespace AspireSse.TestSupport;
 
-/// <summary>A replica's resident memory (VmRSS), read from /proc as the benchmark reads it.</summary>
+/// <summary>A process's resident memory (VmRSS), read from /proc as the benchmark reads it.</summary>
 public static class ResidentMemory
 {
-    public static long Kilobytes(ServiceProcess process)
+    public static long Kilobytes(ServiceProcess process) =>
+        Kilobytes(process.Pid ?? throw new InvalidOperationException($"{process.Name} is not running."));
+
+    public static long Kilobytes(int pid)
     {
-        var line = File.ReadLines($"/proc/{process.Pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 
