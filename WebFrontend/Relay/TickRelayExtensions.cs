@@ -28,6 +28,7 @@ public static class TickRelayExtensions
         builder.Services.AddSingleton<TickBroadcaster>();
         builder.Services.AddSingleton<RelayStatus>();
         builder.Services.AddSingleton<TickHistory>();
+        builder.Services.AddSingleton<RollbackCheck>();
         builder.Services.AddSingleton<TickStreamWriter>();
         builder.Services.AddSingleton<TickStreamOpener>();
         // The plain output, unless the fast path (AddFastPath) has put its own in.

@@ -22,13 +22,12 @@ public sealed partial class TickSubscriber(
     TickHistory history,
     RelayStatus status,
     RelayMetrics metrics,
+    RollbackCheck rollback,
     TimeProvider time,
     ILogger<TickSubscriber> logger) : BackgroundService
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan RollbackCheckInterval = TimeSpan.FromSeconds(1);
     private readonly DoublingCount _skipped = new();
-    private long _lastRollbackCheck;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -112,7 +111,9 @@ public sealed partial class TickSubscriber(
         switch (last.Of(tick))
         {
             case TickOrder.Duplicate:
-                await CheckForRollbackAsync(last);
+                // Usually one the backfill relayed before its message came; but also what a Redis
+                // that came back with older data sends.
+                await rollback.CheckAsync(last);
                 return;
             case TickOrder.Gap:
                 if (await BackfillAsync(tick, last, cancellationToken) is not { } released)
@@ -126,34 +127,6 @@ public sealed partial class TickSubscriber(
         }
 
         Relay(tick, backfilled: false);
-    }
-
-    // A tick this replica already has is usually one the backfill relayed before its message came.
-    // It is also what a Redis that came back with older data sends: old ids again, with new content.
-    // Redis's count tells the two apart. Asked at most once per interval, so a stream of stale
-    // messages costs Redis one script a second at most.
-    private async Task CheckForRollbackAsync(TickPosition relayed)
-    {
-        var now = time.GetTimestamp();
-        if (_lastRollbackCheck != 0 && time.GetElapsedTime(_lastRollbackCheck, now) < RollbackCheckInterval)
-        {
-            return;
-        }
-
-        _lastRollbackCheck = now;
-        var seen = new TickId(relayed.Epoch, relayed.Sequence);
-        try
-        {
-            if (await history.RetireEpochIfBehindAsync(seen))
-            {
-                LogRolledBack(seen.ToString());
-            }
-        }
-        catch (RedisException ex)
-        {
-            // The next stale tick asks again.
-            LogRollbackCheckFailed(ex);
-        }
     }
 
     /// <summary>
@@ -265,13 +238,6 @@ public sealed partial class TickSubscriber(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped a message on the tick channel: {Problem} ({Count} so far): {Message}")]
     private partial void LogSkipped(Exception? exception, string problem, long count, string message);
-
-    [LoggerMessage(Level = LogLevel.Warning,
-        Message = "Redis came back with older data: its count is behind tick {Relayed}, which this replica relayed. Retired the epoch; the EventService starts a new one, and every client gets a reset.")]
-    private partial void LogRolledBack(string relayed);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not ask Redis whether it came back with older data; asking again at the next stale tick")]
-    private partial void LogRollbackCheckFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Filled {Count} missed tick(s) ({From}..{To}) from the history stream")]
     private partial void LogBackfilled(int count, long from, long to);
