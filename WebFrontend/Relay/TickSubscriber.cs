@@ -113,7 +113,7 @@ public sealed partial class TickSubscriber(
             case TickOrder.Duplicate:
                 // Usually one the backfill relayed before its message came; but also what a Redis
                 // that came back with older data sends.
-                await rollback.CheckAsync(last);
+                await rollback.CheckAsync(tick, last);
                 return;
             case TickOrder.Gap:
                 if (await BackfillAsync(tick, last, cancellationToken) is not { } released)

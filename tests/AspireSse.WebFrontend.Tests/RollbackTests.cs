@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AspireSse.Contracts;
 using AspireSse.TestSupport;
 using AspireSse.TestSupport.Processes;
@@ -39,5 +40,32 @@ public sealed class RollbackTests
         var report = DeliveryReport.For([events]);
         Assert.Equal((0L, 0L, 0L), (report.Lost, report.Duplicated, report.Reordered));
         Assert.Contains("Redis came back with older data", frontend.RecentOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ForgedTicksThatReuseAnIdCannotMakeTheRelayRetireTheEpoch()
+    {
+        // A tick a second leaves room to publish before the EventService does.
+        await using var harness = await ServiceHarness.StartRelayAsync(
+            new Dictionary<string, string?> { ["Ticks__Interval"] = "00:00:01" }, new Dictionary<string, string?>(), Cancellation);
+        var frontend = harness.Services[1];
+        var connection = await harness.ConnectRedisAsync();
+        var redis = connection.GetDatabase();
+        await using var client = await SseTestClient.ConnectAsync(Http, new Uri(frontend.Url, "/events"), Cancellation);
+        var last = (await client.WaitForTicksAsync(1, Eventually.Timeout, Cancellation)).Last(e => e.Type == "tick");
+        var epoch = last.Epoch!;
+
+        // The next id, ahead of the EventService (relayed unchecked, as the next tick always is), then
+        // the same id again with other content: a stale tick that Redis holds nowhere.
+        foreach (var at in new[] { DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(-2) })
+        {
+            var forged = JsonSerializer.Serialize(new Tick(epoch, last.Sequence + 1, at), TickJsonContext.Default.Tick);
+            await connection.GetSubscriber().PublishAsync(TickRedisKeys.Channel, forged);
+        }
+
+        var events = await client.WaitUntilAsync(e => e.Count(t => t.Type == "tick") >= 5, Eventually.Timeout, Cancellation);
+        Assert.DoesNotContain(events, e => e.Type == "reset");
+        Assert.Equal(epoch, (string?)await redis.StringGetAsync(TickRedisKeys.Epoch));
+        Assert.Null(TickSequence.FirstBreak([.. events.Where(e => e.Type == "tick").Select(e => e.Sequence)]));
     }
 }
