@@ -30,16 +30,19 @@ internal static class RedisConfigFile
         $"port {port}",
         "bind 127.0.0.1",
         $"requirepass {password}",
-        $"dir {directory}",
+        $"dir {Quoted(directory)}",
         // The append-only file is the one copy on disk; a snapshot beside it would be written for nothing.
         "save \"\"",
         .. RedisDurability.ConfigLines,
     ];
 
+    /// <summary>A path as a config value: quoted, so a space in it does not split it into two arguments.</summary>
+    public static string Quoted(string value) => $"\"{value.Replace("\\", "\\\\").Replace("\"", "\\\"")}\"";
+
     /// <summary>
     /// Replaces the file with <paramref name="lines"/>: written to a new file created owner-only and then
-    /// renamed over the old one, so no reader sees half a config, and a file left by an older version,
-    /// readable by all, does not keep its mode.
+    /// renamed over the old one, so no reader sees half a config, and a file already there that anyone
+    /// could read does not keep its mode.
     /// </summary>
     public static async Task WriteAsync(string path, IEnumerable<string> lines, CancellationToken cancellationToken)
     {

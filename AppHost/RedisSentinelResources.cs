@@ -109,7 +109,7 @@ internal static class RedisSentinelResources
             [
                 $"port {port}",
                 "bind 127.0.0.1",
-                $"dir {directory}",
+                $"dir {RedisConfigFile.Quoted(directory)}",
                 $"requirepass {secret}",
                 $"sentinel sentinel-pass {secret}",
                 $"sentinel monitor {ServiceName} 127.0.0.1 {primaryPort} {Quorum}",

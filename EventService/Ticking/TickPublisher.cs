@@ -163,7 +163,7 @@ public sealed class TickPublisher(IConnectionMultiplexer redis)
 
     // Then, once the replicas acknowledged it, release it: mark it published and publish what the
     // stream holds. Checked again, on whatever server is the primary now, and only if enough replicas
-    // have acknowledged the replication stream up to the mark read after the write (4 otherwise). WAIT
+    // have acknowledged the replication stream up to the mark read after the write (else: not acknowledged). WAIT
     // alone rests on what Redis noted for the connection it ran on, which need not be the one that
     // wrote (a reconnect in between, a proxy); the replicas' acknowledged offsets do not. The
     // replication id must still be the mark's: after a failover or a restart, offsets count another history.
